@@ -1,0 +1,157 @@
+"""MNIST held in memory as uint8 tensors; batches are converted and augmented on the device."""
+
+import math
+import os
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from zoo.data.tensors import ClassificationDataModule, TensorSet
+from zoo.errors import DataError
+
+DATA_ROOT_ENV = "ZOO_DATA_ROOT"
+MNIST_FILES = {  # file -> shape of one item
+    "train-images-idx3-ubyte": (28, 28),
+    "train-labels-idx1-ubyte": (),
+    "t10k-images-idx3-ubyte": (28, 28),
+    "t10k-labels-idx1-ubyte": (),
+}
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # of the training pixels scaled to [0, 1]
+
+
+def default_data_root() -> Path:
+    """$ZOO_DATA_ROOT, else the user's cache: never wherever the command happens to run."""
+    if os.environ.get(DATA_ROOT_ENV):
+        return Path(os.environ[DATA_ROOT_ENV]).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "zoo" / "data"
+
+
+def check_idx_file(path: Path, item_shape: tuple[int, ...]) -> int:
+    """Raise a DataError unless `path` is a complete IDX file of uint8 items; return the count."""
+    if not path.is_file():
+        raise DataError(f"missing MNIST file {path}")
+    header_size = 4 + 4 * (1 + len(item_shape))
+    with path.open("rb") as f:
+        header = f.read(header_size)
+    dims = [int.from_bytes(header[i : i + 4], "big") for i in range(4, len(header), 4)]
+    magic = bytes([0, 0, 0x08, 1 + len(item_shape)])  # uint8 data, 1 + item dims
+    size = path.stat().st_size
+    items = dims[0] if dims else 0
+    expected = header_size + items * math.prod(item_shape)
+    if header[:4] != magic or dims[1:] != list(item_shape) or size != expected:
+        raise DataError(
+            f"MNIST file {path} is corrupt or truncated ({size:,} bytes; its header "
+            f"{'promises ' + format(expected, ',') + ' bytes' if header[:4] == magic else 'is not an IDX uint8 header'}); "
+            "delete it so it is downloaded again, or replace it with a good copy"
+        )
+    return items
+
+
+def missing_mnist_message(raw: Path, cause: Exception | None) -> str:
+    files = "\n".join(f"  {raw / name}" for name in MNIST_FILES)
+    return (
+        f"MNIST is not in {raw} and could not be downloaded"
+        + (f" ({type(cause).__name__}: {cause})" if cause else "")
+        + f".\nExpected the four uncompressed IDX files:\n{files}\n"
+        f"Point zoo at a folder holding MNIST/raw/ with data.root=/path/to/folder or "
+        f"{DATA_ROOT_ENV}=/path/to/folder, or go online once so torchvision can download it."
+    )
+
+
+def random_affine(images: torch.Tensor, max_shift: float, max_degrees: float) -> torch.Tensor:
+    """Shift each image by up to `max_shift` of its size and rotate it by up to `max_degrees`."""
+    n = images.shape[0]
+    angle = (torch.rand(n, device=images.device) * 2 - 1) * math.radians(max_degrees)
+    shift = (torch.rand(n, 2, device=images.device) * 2 - 1) * max_shift * 2  # grid spans 2
+    cos, sin = angle.cos(), angle.sin()
+    theta = torch.stack(
+        [torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1
+    )  # (N, 2, 3)
+    grid = F.affine_grid(theta, list(images.shape), align_corners=False)
+    return F.grid_sample(images, grid, align_corners=False, padding_mode="zeros")
+
+
+class MNISTDataModule(ClassificationDataModule):
+    """MNIST: 55,000/5,000 seeded train/validation split of the training set; official test set.
+
+    Images stay uint8 in memory (47 MB); each batch becomes float in [0, 1] with shape
+    (B, 1, 28, 28) on the device, and training batches are optionally augmented there with
+    small random shifts and rotations. Normalisation is the task's job (`normalization`).
+    """
+
+    input_shape = (1, 28, 28)
+    num_classes = 10
+    class_names = [str(i) for i in range(10)]
+    normalization = (MNIST_MEAN, MNIST_STD)
+
+    def __init__(
+        self,
+        root: str | None = None,
+        batch_size: int = 128,
+        val_size: int = 5_000,
+        augment: bool = False,
+        max_shift: float = 0.1,
+        max_degrees: float = 10.0,
+        download: bool = True,
+        seed: int = 0,
+        num_workers: int = 0,
+    ) -> None:
+        super().__init__(batch_size=batch_size, seed=seed, num_workers=num_workers)
+        self.root = Path(root).expanduser() if root else default_data_root()
+        self.val_size = val_size
+        self.augment = augment
+        self.max_shift = max_shift
+        self.max_degrees = max_degrees
+        self.download = download
+
+    @property
+    def raw_folder(self) -> Path:
+        return self.root / "MNIST" / "raw"  # torchvision's layout
+
+    def prepare_data(self) -> None:
+        if all((self.raw_folder / name).is_file() for name in MNIST_FILES):
+            return
+        cause = None
+        if self.download:
+            from torchvision.datasets import MNIST
+
+            try:
+                MNIST(str(self.root), download=True)
+                return
+            except Exception as error:  # offline, mirror down, disk full...
+                cause = error
+        raise DataError(missing_mnist_message(self.raw_folder, cause))
+
+    def setup(self, stage: str | None = None) -> None:
+        if hasattr(self, "train_set"):
+            return
+        from torchvision.datasets.mnist import read_image_file, read_label_file
+
+        if not self.raw_folder.is_dir():
+            raise DataError(missing_mnist_message(self.raw_folder, None))
+        counts = {name: check_idx_file(self.raw_folder / name, shape)
+                  for name, shape in MNIST_FILES.items()}
+        for split in ("train", "t10k"):
+            images, labels = counts[f"{split}-images-idx3-ubyte"], counts[f"{split}-labels-idx1-ubyte"]
+            if images != labels:
+                raise DataError(f"MNIST in {self.raw_folder}: {images} {split} images "
+                                f"but {labels} labels; replace the files with a good copy")
+        images = read_image_file(str(self.raw_folder / "train-images-idx3-ubyte"))
+        labels = read_label_file(str(self.raw_folder / "train-labels-idx1-ubyte")).long()
+        order = torch.randperm(len(images), generator=torch.Generator().manual_seed(self.seed))
+        val, train = order[: self.val_size], order[self.val_size :]
+        self.train_set = TensorSet(images[train], labels[train])
+        self.val_set = TensorSet(images[val], labels[val])
+        self.test_set = TensorSet(
+            read_image_file(str(self.raw_folder / "t10k-images-idx3-ubyte")),
+            read_label_file(str(self.raw_folder / "t10k-labels-idx1-ubyte")).long(),
+        )
+
+    def on_after_batch_transfer(self, batch, dataloader_idx: int):
+        images, labels = batch
+        x = images.unsqueeze(1).float().div_(255)  # (B, 28, 28) uint8 -> (B, 1, 28, 28)
+        if self.augment and self.trainer is not None and self.trainer.training:
+            x = random_affine(x, self.max_shift, self.max_degrees)
+        return x, labels

@@ -1,0 +1,111 @@
+"""The base for data sets small enough to hold whole as tensors (all of zoo's).
+
+Batches are cut from the tensors with one indexing operation (`__getitems__`), not built
+sample by sample and collated: on MNIST that is the difference between a data pipeline
+that costs more than the model and one that costs nothing.
+"""
+
+import math
+
+import lightning as L
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+
+class TensorSet(Dataset):
+    """Aligned tensors (inputs, targets, ...) indexed along their first dimension."""
+
+    def __init__(self, *tensors: torch.Tensor) -> None:
+        if len({len(t) for t in tensors}) != 1:
+            raise ValueError("all tensors need the same length")
+        self.tensors = tensors
+
+    def __len__(self) -> int:
+        return len(self.tensors[0])
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, ...]:
+        return tuple(t[index] for t in self.tensors)
+
+    def __getitems__(self, indices: list[int]) -> tuple[torch.Tensor, ...]:
+        index = torch.as_tensor(indices)  # DataLoader hands over a whole batch of indices
+        return tuple(t[index] for t in self.tensors)
+
+
+def keep_batch(batch):
+    """collate_fn for `TensorSet`: the batch is already stacked."""
+    return batch
+
+
+def split_sizes(total: int, fractions: tuple[float, ...]) -> list[int]:
+    """Sizes of consecutive parts of `total` items, the last part taking the remainder."""
+    sizes = [math.floor(total * f) for f in fractions[:-1]]
+    return [*sizes, total - sum(sizes)]
+
+
+class InMemoryDataModule(L.LightningDataModule):
+    """Holds `train_set`, `val_set` and `test_set` as `TensorSet`s, filled in `setup`."""
+
+    train_set: TensorSet
+    val_set: TensorSet
+    test_set: TensorSet
+
+    def __init__(self, batch_size: int = 64, seed: int = 0, num_workers: int = 0) -> None:
+        super().__init__()
+        self.batch_size = batch_size
+        self.seed = seed
+        self.num_workers = num_workers
+
+    @property
+    def dims(self) -> dict[str, int]:
+        """Sizes a network needs from this data (`in_features`, `num_classes`, `horizon`...)."""
+        raise NotImplementedError
+
+    @property
+    def task_kwargs(self) -> dict:
+        """Facts of the data the task records in checkpoints (normalisation, class names...)."""
+        return {}
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader(self.train_set, shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader(self.val_set)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader(self.test_set)
+
+    def predict_dataloader(self) -> DataLoader:
+        return self._loader(self.test_set)
+
+    def _loader(self, dataset: TensorSet, shuffle: bool = False) -> DataLoader:
+        generator = torch.Generator().manual_seed(self.seed) if shuffle else None
+        return DataLoader(
+            dataset,
+            batch_size=self.batch_size,
+            shuffle=shuffle,
+            generator=generator,
+            collate_fn=keep_batch,
+            num_workers=self.num_workers,
+            persistent_workers=self.num_workers > 0,
+        )
+
+
+class ClassificationDataModule(InMemoryDataModule):
+    """Inputs of `input_shape` with integer labels 0..num_classes-1."""
+
+    input_shape: tuple[int, ...]
+    num_classes: int
+    class_names: list[str] | None = None
+    normalization: tuple[float, float] | None = None  # (mean, std) of raw inputs
+
+    @property
+    def task_kwargs(self) -> dict:
+        mean, std = self.normalization or (0.0, 1.0)
+        return {"input_mean": mean, "input_std": std, "class_names": self.class_names}
+
+    @property
+    def dims(self) -> dict[str, int]:
+        dims = {"in_features": math.prod(self.input_shape), "num_classes": self.num_classes}
+        if len(self.input_shape) == 3:  # (C, H, W) images
+            dims["in_channels"] = self.input_shape[0]
+        return dims

@@ -1,0 +1,28 @@
+"""Networks as plain `nn.Module`s, registered by name (the name of their `conf/model/` file)."""
+
+from zoo.models.cnn import CNN
+from zoo.models.mlp import SigmoidMLP, sigmoid_neuron
+from zoo.models.perceptron import Perceptron
+from zoo.models.registry import (
+    UnknownModelError,
+    create_model,
+    get_model_builder,
+    list_models,
+    model_arguments,
+    register_model,
+)
+from zoo.models.rnn import RNNForecaster
+
+__all__ = [
+    "CNN",
+    "Perceptron",
+    "RNNForecaster",
+    "SigmoidMLP",
+    "UnknownModelError",
+    "create_model",
+    "get_model_builder",
+    "list_models",
+    "model_arguments",
+    "register_model",
+    "sigmoid_neuron",
+]

@@ -1,0 +1,55 @@
+"""Convolutional network for small images such as MNIST digits."""
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from zoo.models.registry import register_model
+
+
+def conv_block(in_channels: int, out_channels: int) -> nn.Sequential:
+    """3x3 convolution -> batch norm -> ReLU (bias is redundant before batch norm)."""
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1, bias=False),
+        nn.BatchNorm2d(out_channels),
+        nn.ReLU(inplace=True),
+    )
+
+
+@register_model("cnn")
+class CNN(nn.Module):
+    """Stages of `convs_per_stage` conv blocks, each stage followed by 2x2 max pooling.
+
+    `channels=(32, 64)` with one conv per stage is the small fast network; more stages or
+    convs per stage trade CPU time for accuracy. A global average pool and dropout feed
+    the linear classifier, so any input size works.
+    """
+
+    def __init__(
+        self,
+        in_channels: int = 1,
+        num_classes: int = 10,
+        channels: Sequence[int] = (32, 64),
+        convs_per_stage: int = 1,
+        dropout: float = 0.1,
+    ) -> None:
+        super().__init__()
+        self.num_classes = num_classes
+        stages: list[nn.Module] = []
+        width = in_channels
+        for out_channels in channels:
+            for _ in range(convs_per_stage):
+                stages.append(conv_block(width, out_channels))
+                width = out_channels
+            stages.append(nn.MaxPool2d(2))
+        self.features = nn.Sequential(*stages)
+        self.classifier = nn.Sequential(
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+            nn.Dropout(dropout),
+            nn.Linear(width, num_classes),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.features(x))  # (B, C, H, W) -> (B, num_classes)

@@ -1,0 +1,37 @@
+"""Rosenblatt's perceptron: one layer of threshold units."""
+
+import torch
+from torch import nn
+
+from zoo.models.registry import register_model
+
+
+@register_model("perceptron")
+class Perceptron(nn.Module):
+    """A single layer of linear threshold units.
+
+    Two classes use one unit (fires -> class 1); more classes use one unit per class and the
+    strongest one wins. `forward` returns the units' net input w.x + b (the scores);
+    `predict` applies the threshold. Training is the perceptron rule, see
+    `zoo.tasks.perceptron`, not back-propagation.
+    """
+
+    def __init__(self, in_features: int, num_classes: int = 2) -> None:
+        super().__init__()
+        if num_classes < 2:
+            raise ValueError(f"num_classes must be at least 2, got {num_classes}")
+        self.num_classes = num_classes
+        self.flatten = nn.Flatten()
+        self.linear = nn.Linear(in_features, 1 if num_classes == 2 else num_classes)
+        nn.init.zeros_(self.linear.weight)  # the rule's classic start: w = 0, b = 0
+        nn.init.zeros_(self.linear.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear(self.flatten(x))  # (B, 1) or (B, C)
+
+    @torch.no_grad()
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        scores = self(x)
+        if self.num_classes == 2:
+            return (scores.squeeze(-1) > 0).long()  # Heaviside step at zero
+        return scores.argmax(dim=-1)

@@ -1,0 +1,42 @@
+"""Matplotlib figures for TensorBoard and for files: confusion matrix, digits, forecasts."""
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on servers and in CI
+
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+
+
+def confusion_matrix_figure(matrix: torch.Tensor, class_names: list[str]):
+    """Counts with true classes as rows, predicted as columns."""
+    n = len(class_names)
+    fig, ax = plt.subplots(figsize=(1 + 0.55 * n, 1 + 0.5 * n), dpi=100)
+    ax.imshow(matrix, cmap="Blues")
+    for i in range(n):
+        for j in range(n):
+            value = int(matrix[i, j])
+            colour = "white" if value > matrix.max() / 2 else "black"
+            ax.text(j, i, str(value), ha="center", va="center", fontsize=7, color=colour)
+    ax.set(xticks=range(n), yticks=range(n), xlabel="predicted", ylabel="true")
+    ax.set_xticklabels(class_names, fontsize=7)
+    ax.set_yticklabels(class_names, fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def misclassified_figure(examples: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]],
+                         class_names: list[str]):
+    """A grid of (image, predicted, true) examples, titled 'pred/true'."""
+    columns = 8
+    rows = (len(examples) + columns - 1) // columns
+    fig, axes = plt.subplots(rows, columns, figsize=(columns * 1.1, rows * 1.25), dpi=100,
+                             squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, (image, predicted, true) in zip(axes.flat, examples):
+        ax.imshow(image.float().squeeze(0), cmap="gray")
+        ax.set_title(f"{class_names[predicted]}/{class_names[true]}", fontsize=8, color="red")
+    fig.suptitle("misclassified: predicted/true", fontsize=9)
+    fig.tight_layout()
+    return fig

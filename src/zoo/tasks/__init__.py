@@ -1,0 +1,6 @@
+"""Lightning modules that own loss, metrics, optimizer and logging; they receive a network."""
+
+from zoo.tasks.classification import ClassificationTask
+from zoo.tasks.perceptron import PerceptronTask, perceptron_criterion, perceptron_rule
+
+__all__ = ["ClassificationTask", "PerceptronTask", "perceptron_criterion", "perceptron_rule"]

@@ -1,0 +1,134 @@
+"""Classification: loss, accuracy, optimizer and TensorBoard summaries around any classifier."""
+
+from typing import Literal
+
+import lightning as L
+import torch
+import torch.nn.functional as F
+from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix
+
+from zoo.models import create_model
+from zoo.tasks.optim import configure_optimization
+from zoo.tasks.summaries import log_figure
+
+MISCLASSIFIED_SHOWN = 64
+
+
+class ClassificationTask(L.LightningModule):
+    """Trains a registered network to classify.
+
+    The network is built from its registry name and keyword arguments, which are saved in
+    the checkpoint's hyperparameters, so a checkpoint rebuilds its model on its own.
+    Networks with two classes have a single output unit (as the primer's).
+    `loss="mse"` is the primer's mean squared error between the sigmoid outputs and the
+    (one-hot) targets; `"cross_entropy"` is the usual choice for anything bigger.
+    Inputs are normalised here, `(x - input_mean) / input_std`, so callers feed raw values.
+    """
+
+    def __init__(
+        self,
+        model_name: str,
+        model_kwargs: dict,
+        loss: Literal["cross_entropy", "mse"] = "cross_entropy",
+        optimizer: Literal["sgd", "adam", "adamw"] = "sgd",
+        lr: float = 0.1,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        scheduler: Literal["onecycle", "cosine"] | None = None,
+        label_smoothing: float = 0.0,
+        input_mean: float = 0.0,
+        input_std: float = 1.0,
+        class_names: list[str] | None = None,
+    ) -> None:
+        super().__init__()
+        if loss not in ("cross_entropy", "mse"):
+            raise ValueError(f"unknown loss {loss!r}; choose one of: cross_entropy, mse")
+        self.save_hyperparameters()
+        self.model = create_model(model_name, **model_kwargs)
+        self.num_classes = self.model.num_classes
+        self.train_acc, self.val_acc, self.test_acc = (
+            MulticlassAccuracy(self.num_classes, average="micro") for _ in range(3)
+        )
+        self.test_confusion = MulticlassConfusionMatrix(self.num_classes)
+        self._misclassified: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Raw inputs -> logits, (B, 1) for two classes else (B, num_classes)."""
+        x = (x - self.hparams.input_mean) / self.hparams.input_std
+        return self.model(x)
+
+    def probabilities(self, logits: torch.Tensor) -> torch.Tensor:
+        """(B, num_classes) class probabilities."""
+        if self.num_classes == 2:
+            p = torch.sigmoid(logits[:, 0])
+            return torch.stack([1 - p, p], dim=1)
+        return logits.softmax(dim=1)
+
+    def predict_classes(self, logits: torch.Tensor) -> torch.Tensor:
+        if self.num_classes == 2:
+            return (logits[:, 0] > 0).long()
+        return logits.argmax(dim=1)
+
+    def loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        binary = self.num_classes == 2
+        if self.hparams.loss == "mse":
+            target = y.float().unsqueeze(1) if binary else F.one_hot(y, self.num_classes).float()
+            return F.mse_loss(torch.sigmoid(logits.float()), target)
+        if binary:
+            return F.binary_cross_entropy_with_logits(logits[:, 0].float(), y.float())
+        return F.cross_entropy(logits.float(), y, label_smoothing=self.hparams.label_smoothing)
+
+    def _step(self, batch, stage: str):
+        x, y = batch
+        logits = self(x)
+        loss = self.loss(logits, y)
+        preds = self.predict_classes(logits)
+        accuracy = getattr(self, f"{stage}_acc")
+        accuracy(preds, y)
+        self.log(f"{stage}/loss", loss, on_step=stage == "train", on_epoch=True, prog_bar=True)
+        self.log(f"{stage}/acc", accuracy, on_step=False, on_epoch=True, prog_bar=True)
+        return loss, preds
+
+    def training_step(self, batch, batch_idx):
+        return self._step(batch, "train")[0]
+
+    def validation_step(self, batch, batch_idx):
+        self._step(batch, "val")
+
+    def test_step(self, batch, batch_idx):
+        x, y = batch
+        _, preds = self._step(batch, "test")
+        self.test_confusion(preds, y)
+        wrong = preds != y
+        if x.dim() == 4 and len(self._misclassified) < MISCLASSIFIED_SHOWN and wrong.any():
+            self._misclassified += list(zip(x[wrong].cpu(), preds[wrong].cpu(), y[wrong].cpu()))
+
+    def predict_step(self, batch, batch_idx):
+        x = batch[0] if isinstance(batch, (tuple, list)) else batch
+        return self.probabilities(self(x))
+
+    def on_test_epoch_start(self) -> None:
+        self._misclassified = []
+
+    def on_test_epoch_end(self) -> None:
+        from zoo.plots import confusion_matrix_figure, misclassified_figure
+
+        names = self.hparams.class_names or [str(i) for i in range(self.num_classes)]
+        matrix = self.test_confusion.compute().cpu()
+        self.test_confusion.reset()
+        log_figure(self, "test/confusion_matrix", confusion_matrix_figure(matrix, names))
+        if self._misclassified:
+            shown = self._misclassified[:MISCLASSIFIED_SHOWN]
+            log_figure(self, "test/misclassified", misclassified_figure(shown, names))
+
+    def configure_optimizers(self):
+        hp = self.hparams
+        return configure_optimization(
+            self.parameters(),
+            total_steps=self.trainer.estimated_stepping_batches,
+            optimizer=hp.optimizer,
+            lr=hp.lr,
+            momentum=hp.momentum,
+            weight_decay=hp.weight_decay,
+            scheduler=hp.scheduler,
+        )

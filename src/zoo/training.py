@@ -1,0 +1,100 @@
+"""`train(cfg)`: compose data, network, task, logger and trainer from a Hydra config, and fit."""
+
+import logging
+from pathlib import Path
+
+import lightning as L
+import torch
+from hydra.utils import instantiate
+from lightning.pytorch.callbacks import ModelCheckpoint, RichProgressBar
+from lightning.pytorch.loggers import TensorBoardLogger
+from omegaconf import DictConfig, OmegaConf
+
+from zoo.data.tensors import InMemoryDataModule
+from zoo.models import model_arguments
+
+log = logging.getLogger(__name__)
+
+
+def build_task(cfg: DictConfig, datamodule: InMemoryDataModule) -> L.LightningModule:
+    """The task named by `cfg.task`, around the network `cfg.model` sized for `datamodule`.
+
+    Sizes the data decides (inputs, classes, horizon) fill the model's arguments that the
+    config leaves out; a size the config states anyway must agree with the data.
+    """
+    model_cfg = OmegaConf.to_container(cfg.model, resolve=True)
+    name = model_cfg.pop("name")
+    accepted = model_arguments(name)
+    model_kwargs = {k: v for k, v in datamodule.dims.items() if k in accepted}
+    for key, value in model_cfg.items():
+        if key in model_kwargs and model_kwargs[key] != value:
+            log.warning("model.%s=%s overrides the data's %s", key, value, model_kwargs[key])
+        model_kwargs[key] = value
+    return instantiate(cfg.task, model_name=name, model_kwargs=model_kwargs,
+                       **datamodule.task_kwargs, _convert_="all")
+
+
+def _instantiate_all(group: DictConfig | None) -> list:
+    return [instantiate(c) for c in (group or {}).values() if c is not None and "_target_" in c]
+
+
+def train(cfg: DictConfig) -> dict[str, float]:
+    """Fit (and test) as `cfg` says; return the final metrics. Everything lands in output_dir."""
+    if cfg.quiet:  # library use: only warnings from Lightning
+        for name in ("lightning.pytorch", "lightning.fabric", "lightning"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    output_dir = Path(cfg.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    L.seed_everything(cfg.seed, workers=True, verbose=False)
+    if cfg.get("matmul_precision"):
+        torch.set_float32_matmul_precision(cfg.matmul_precision)
+
+    datamodule = instantiate(cfg.data)
+    task = build_task(cfg, datamodule)
+    loggers = _instantiate_all(cfg.get("logger"))
+    callbacks = _instantiate_all(cfg.get("callbacks"))
+    if cfg.quiet:
+        callbacks = [c for c in callbacks if not isinstance(c, RichProgressBar)]
+    trainer: L.Trainer = instantiate(
+        cfg.trainer,
+        logger=loggers or False,
+        callbacks=callbacks,
+        default_root_dir=str(output_dir),
+        enable_progress_bar=not cfg.quiet and any(isinstance(c, RichProgressBar) for c in callbacks),
+        enable_model_summary=not cfg.quiet,
+    )
+    trainer.fit(task, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+    metrics = {k: float(v) for k, v in trainer.callback_metrics.items()
+               if v.numel() == 1 and not k.endswith("_step")}
+
+    if cfg.test:
+        has_best = any(isinstance(c, ModelCheckpoint) and c.best_model_path for c in callbacks)
+        results = trainer.test(task, datamodule=datamodule,
+                               ckpt_path="best" if has_best else None, verbose=not cfg.quiet)
+        metrics.update({k: float(v) for k, v in results[0].items()})
+
+    for logger in loggers:
+        if isinstance(logger, TensorBoardLogger):  # the HPARAMS tab: settings beside results
+            hparams = OmegaConf.to_container(cfg, resolve=True)
+            hparams = {k: hparams[k] for k in ("model", "task", "data", "trainer", "seed")}
+            logger.log_hyperparams(hparams, {f"hp/{k.replace('/', '_')}": v
+                                             for k, v in metrics.items()})
+            logger.finalize("success")
+    if not cfg.quiet:
+        report(output_dir, metrics)
+    return metrics
+
+
+def report(output_dir: Path, metrics: dict[str, float]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="final metrics", show_header=False)
+    for name in sorted(metrics):
+        table.add_row(name, f"{metrics[name]:.4f}")
+    console = Console(soft_wrap=True)
+    console.print(table)
+    console.print(f"run folder:   {output_dir}")
+    console.print(f"checkpoints:  {output_dir / 'checkpoints'}")
+    console.print(f"TensorBoard:  tensorboard --logdir {output_dir}")
