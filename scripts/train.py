@@ -5,14 +5,18 @@ Hydra's own options apply: --help shows the config groups and the composed confi
 """
 
 import sys
+from pathlib import Path
 
 import hydra
 from omegaconf import DictConfig
 
 import zoo
+from zoo.config_check import unknown_key_message
+
+CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="train")
+@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="train")
 def main(cfg: DictConfig) -> float | None:
     try:
         metrics = zoo.train(cfg)
@@ -22,4 +26,6 @@ def main(cfg: DictConfig) -> float | None:
 
 
 if __name__ == "__main__":
+    if message := unknown_key_message(CONF_DIR, "train", sys.argv[1:]):
+        sys.exit(f"error: {message}")
     main()

@@ -1,6 +1,7 @@
 """zoo: the four classic networks (perceptron, sigmoid MLP, CNN, RNN) as PyTorch modules,
 trained with Lightning and configured with Hydra."""
 
+from zoo.checkpoints import load_model, load_task
 from zoo.errors import ConfigError, DataError, ZooError
 from zoo.models import create_model, list_models, register_model
 
@@ -20,6 +21,8 @@ __all__ = [
     "ZooError",
     "create_model",
     "list_models",
+    "load_model",
+    "load_task",
     "register_model",
     "train",
 ]

@@ -5,12 +5,13 @@ from pathlib import Path
 
 import lightning as L
 import torch
-from hydra.utils import instantiate
+from hydra.utils import get_class, instantiate
 from lightning.pytorch.callbacks import ModelCheckpoint, RichProgressBar
 from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
 from zoo.data.tensors import InMemoryDataModule
+from zoo.errors import ConfigError
 from zoo.models import model_arguments
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,13 @@ def build_task(cfg: DictConfig, datamodule: InMemoryDataModule) -> L.LightningMo
     Sizes the data decides (inputs, classes, horizon) fill the model's arguments that the
     config leaves out; a size the config states anyway must agree with the data.
     """
+    task_class = get_class(cfg.task._target_)
+    if task_class.data_kind != datamodule.kind:
+        raise ConfigError(
+            f"model {cfg.model.name!r} needs {task_class.data_kind} data, but "
+            f"{type(datamodule).__name__} is {datamodule.kind} data; pick a data= option "
+            f"of the other kind (see conf/data/)"
+        )
     model_cfg = OmegaConf.to_container(cfg.model, resolve=True)
     name = model_cfg.pop("name")
     accepted = model_arguments(name)

@@ -45,6 +45,7 @@ def split_sizes(total: int, fractions: tuple[float, ...]) -> list[int]:
 class InMemoryDataModule(L.LightningDataModule):
     """Holds `train_set`, `val_set` and `test_set` as `TensorSet`s, filled in `setup`."""
 
+    kind: str  # "classification" or "forecasting": which tasks can use this data
     train_set: TensorSet
     val_set: TensorSet
     test_set: TensorSet
@@ -92,6 +93,8 @@ class InMemoryDataModule(L.LightningDataModule):
 
 class ClassificationDataModule(InMemoryDataModule):
     """Inputs of `input_shape` with integer labels 0..num_classes-1."""
+
+    kind = "classification"
 
     input_shape: tuple[int, ...]
     num_classes: int

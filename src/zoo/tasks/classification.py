@@ -25,6 +25,8 @@ class ClassificationTask(L.LightningModule):
     Inputs are normalised here, `(x - input_mean) / input_std`, so callers feed raw values.
     """
 
+    data_kind = "classification"
+
     def __init__(
         self,
         model_name: str,
@@ -120,6 +122,9 @@ class ClassificationTask(L.LightningModule):
         if self._misclassified:
             shown = self._misclassified[:MISCLASSIFIED_SHOWN]
             log_figure(self, "test/misclassified", misclassified_figure(shown, names))
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint["zoo_task"] = type(self).__name__  # zoo.load_task rebuilds this class
 
     def configure_optimizers(self):
         hp = self.hparams

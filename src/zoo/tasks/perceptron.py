@@ -47,6 +47,8 @@ def perceptron_criterion(scores: torch.Tensor, y: torch.Tensor, num_classes: int
 class PerceptronTask(L.LightningModule):
     """Fits a `Perceptron` with the perceptron rule; logs its criterion as the loss."""
 
+    data_kind = "classification"
+
     def __init__(
         self,
         model_name: str,
@@ -99,6 +101,9 @@ class PerceptronTask(L.LightningModule):
     def predict_step(self, batch, batch_idx):
         x = batch[0] if isinstance(batch, (tuple, list)) else batch
         return self.predict_classes(self(x))
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint["zoo_task"] = type(self).__name__  # zoo.load_task rebuilds this class
 
     def configure_optimizers(self):
         return None

@@ -1,0 +1,57 @@
+"""Loading zoo checkpoints safely (`weights_only`: no pickled code runs) and on any device."""
+
+from pathlib import Path
+
+import lightning as L
+import torch
+from torch import nn
+
+from zoo.errors import DataError
+from zoo.models import create_model
+
+
+def _task_classes() -> dict[str, type[L.LightningModule]]:
+    from zoo import tasks
+
+    return {name: getattr(tasks, name) for name in tasks.__all__ if name.endswith("Task")}
+
+
+def read_checkpoint(path: str | Path, map_location="cpu") -> dict:
+    """The checkpoint's contents, loaded with `weights_only=True` (tensors and plain data)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"no checkpoint at {path}")
+    try:
+        checkpoint = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as error:
+        raise DataError(
+            f"{path} is not a readable zoo checkpoint ({type(error).__name__}: "
+            f"{str(error).splitlines()[0]})"
+        ) from None
+    if "zoo_task" not in checkpoint:
+        raise DataError(f"{path} is a checkpoint, but not one written by a zoo task")
+    return checkpoint
+
+
+def load_task(path: str | Path, map_location="cpu") -> L.LightningModule:
+    """The Lightning task saved in `path` (inputs are normalised as in training), in eval mode."""
+    checkpoint = read_checkpoint(path, map_location)
+    task_class = _task_classes()[checkpoint["zoo_task"]]
+    task = task_class(**checkpoint["hyper_parameters"])
+    task.load_state_dict(checkpoint["state_dict"])
+    return task.eval()
+
+
+def load_model(path: str | Path, map_location="cpu") -> nn.Module:
+    """The plain `nn.Module` network saved in a zoo checkpoint, in eval mode.
+
+    The network expects inputs normalised as in training; `load_task` returns the task,
+    whose `forward` takes raw inputs.
+    """
+    checkpoint = read_checkpoint(path, map_location)
+    hparams = checkpoint["hyper_parameters"]
+    model = create_model(hparams["model_name"], **hparams["model_kwargs"])
+    prefix = "model."
+    model.load_state_dict({k[len(prefix):]: v for k, v in checkpoint["state_dict"].items()
+                           if k.startswith(prefix)})
+    return model.eval()

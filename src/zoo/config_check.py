@@ -1,0 +1,44 @@
+"""Command-line overrides checked before Hydra runs, so a mistyped key names the valid ones.
+
+Hydra already lists the options of an unknown group choice (`model=foo`); for an unknown
+key (`model.hiden_sizes=3`) it only says the key is not in the config.
+"""
+
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+_ABSENT = object()
+
+
+def unknown_key_message(config_dir: Path, config_name: str, overrides: list[str]) -> str | None:
+    """A message for the first override that changes a key the config does not have."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import OverrideType
+
+    parsed = OverridesParser.create().parse_overrides(
+        [o for o in overrides if "=" in o and not o.startswith("-")]
+    )
+    groups = {p.name for p in config_dir.iterdir() if p.is_dir()}
+    choices = [o.input_line for o in parsed if o.key_or_group in groups]
+    try:
+        with initialize_config_dir(config_dir=str(config_dir), version_base="1.3"):
+            cfg = compose(config_name, overrides=choices)
+    except Exception:
+        return None  # a bad group choice: Hydra's own message lists the options
+    for override in parsed:
+        key = override.key_or_group
+        if override.type != OverrideType.CHANGE or key in groups or key.startswith("hydra"):
+            continue
+        if OmegaConf.select(cfg, key, default=_ABSENT) is _ABSENT:
+            parent_key, _, leaf = key.rpartition(".")
+            parent = OmegaConf.select(cfg, parent_key, default=None) if parent_key else cfg
+            if isinstance(parent, DictConfig):
+                where = f"'{parent_key}'" if parent_key else "the top level"
+                return (
+                    f"unknown key '{key}': {where} has {', '.join(map(str, parent.keys()))}. "
+                    f"To add a new key on purpose, write +{key}=..."
+                )
+            return f"unknown key '{key}': '{parent_key}' is not a section of the config"
+    return None

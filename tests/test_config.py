@@ -1,0 +1,49 @@
+"""The configs and the registry stay in step, and every offered combination composes."""
+
+import pytest
+from hydra.utils import get_class, instantiate
+
+import zoo
+from zoo.training import build_task
+
+from .conftest import CONF_DIR
+
+MODEL_OPTIONS = sorted(p.stem for p in (CONF_DIR / "model").glob("*.yaml"))
+DATA_OPTIONS = sorted(p.stem for p in (CONF_DIR / "data").glob("*.yaml"))
+
+
+def test_every_registered_model_has_a_config_and_every_config_a_model():
+    assert MODEL_OPTIONS == zoo.list_models()
+
+
+@pytest.mark.parametrize("model", MODEL_OPTIONS)
+def test_model_config_builds_its_registered_model_on_its_default_data(config, model):
+    cfg = config(f"model={model}")
+    assert cfg.model.name == model
+    task = build_task(cfg, instantiate(cfg.data))
+    assert isinstance(task.model, zoo.models.get_model_builder(model))
+
+
+@pytest.mark.parametrize("model", MODEL_OPTIONS)
+@pytest.mark.parametrize("data", DATA_OPTIONS)
+def test_every_model_and_data_pair_composes_or_is_refused_clearly(config, model, data):
+    cfg = config(f"model={model}", f"data={data}")
+    datamodule = instantiate(cfg.data)
+    if get_class(cfg.task._target_).data_kind == datamodule.kind:
+        task = build_task(cfg, datamodule)
+        assert task.model is not None
+    else:
+        with pytest.raises(zoo.ConfigError, match="needs .* data"):
+            build_task(cfg, datamodule)
+
+
+@pytest.mark.parametrize("experiment", sorted(p.stem for p in (CONF_DIR / "experiment").glob("*.yaml")))
+def test_every_experiment_composes(config, experiment):
+    cfg = config(f"experiment={experiment}")
+    build_task(cfg, instantiate(cfg.data))
+
+
+def test_model_picks_its_default_data_and_the_command_line_wins(config):
+    assert config("model=perceptron").data._target_.endswith("LinearlySeparable")
+    assert config("model=mlp").data._target_.endswith("MNISTDataModule")
+    assert config("model=perceptron", "data=xor").data._target_.endswith("XOR")
