@@ -26,8 +26,12 @@ def test_model_config_builds_its_registered_model_on_its_default_data(config, mo
 
 @pytest.mark.parametrize("model", MODEL_OPTIONS)
 @pytest.mark.parametrize("data", DATA_OPTIONS)
-def test_every_model_and_data_pair_composes_or_is_refused_clearly(config, model, data):
-    cfg = config(f"model={model}", f"data={data}")
+def test_every_model_and_data_pair_composes_or_is_refused_clearly(config, model, data, tmp_path):
+    extra = []
+    if data == "csv":  # the one option that needs a file of the user's
+        (tmp_path / "series.csv").write_text("y\n" + "\n".join(str(i % 7) for i in range(80)))
+        extra = [f"data.path={tmp_path / 'series.csv'}", "data.column=y"]
+    cfg = config(f"model={model}", f"data={data}", *extra)
     datamodule = instantiate(cfg.data)
     if get_class(cfg.task._target_).data_kind == datamodule.kind:
         task = build_task(cfg, datamodule)
@@ -37,10 +41,23 @@ def test_every_model_and_data_pair_composes_or_is_refused_clearly(config, model,
             build_task(cfg, datamodule)
 
 
-@pytest.mark.parametrize("experiment", sorted(p.stem for p in (CONF_DIR / "experiment").glob("*.yaml")))
+def _options(group: str) -> list[str]:
+    return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
+
+
+@pytest.mark.parametrize("experiment", _options("experiment"))
 def test_every_experiment_composes(config, experiment):
     cfg = config(f"experiment={experiment}")
     build_task(cfg, instantiate(cfg.data))
+
+
+@pytest.mark.parametrize("recipe", _options("recipe"))
+def test_every_recipe_names_a_model_and_data_pair_and_applies(config, recipe):
+    model, data = next((m, d) for m in MODEL_OPTIONS for d in DATA_OPTIONS if recipe == f"{m}_{d}")
+    with_recipe = config(f"model={model}", f"data={data}")
+    without = config(f"model={model}", f"data={data}", "~recipe")
+    assert with_recipe != without
+    build_task(with_recipe, instantiate(with_recipe.data))
 
 
 def test_model_picks_its_default_data_and_the_command_line_wins(config):

@@ -40,3 +40,24 @@ def misclassified_figure(examples: list[tuple[torch.Tensor, torch.Tensor, torch.
     fig.suptitle("misclassified: predicted/true", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def forecast_figure(history, forecast, truth=None, index=None, title: str | None = None):
+    """History, then the forecast (and the truth, when known) over the horizon.
+
+    `index` optionally gives the x positions (dates) of history followed by the horizon.
+    """
+    n, h = len(history), len(forecast)
+    x = list(index) if index is not None else list(range(n + h))
+    fig, ax = plt.subplots(figsize=(8, 3.2), dpi=100)
+    ax.plot(x[:n], history, color="0.3", lw=1.2, label="history")
+    if truth is not None:
+        ax.plot(x[n : n + h], truth, color="tab:green", lw=1.2, label="truth")
+    ax.plot(x[n : n + h], forecast, color="tab:red", lw=1.5, ls="--", label="forecast")
+    ax.axvline(x[n - 1], color="0.7", lw=0.8)
+    ax.legend(loc="upper left", fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.autofmt_xdate() if index is not None else None
+    fig.tight_layout()
+    return fig

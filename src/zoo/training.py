@@ -77,9 +77,9 @@ def train(cfg: DictConfig) -> dict[str, float]:
                if v.numel() == 1 and not k.endswith("_step")}
 
     if cfg.test:
-        has_best = any(isinstance(c, ModelCheckpoint) and c.best_model_path for c in callbacks)
-        results = trainer.test(task, datamodule=datamodule,
-                               ckpt_path="best" if has_best else None, verbose=not cfg.quiet)
+        best = next((c.best_model_path for c in callbacks
+                     if isinstance(c, ModelCheckpoint) and c.monitor and c.best_model_path), None)
+        results = trainer.test(task, datamodule=datamodule, ckpt_path=best, verbose=not cfg.quiet)
         metrics.update({k: float(v) for k, v in results[0].items()})
 
     for logger in loggers:

@@ -21,9 +21,10 @@ def conv_block(in_channels: int, out_channels: int) -> nn.Sequential:
 class CNN(nn.Module):
     """Stages of `convs_per_stage` conv blocks, each stage followed by 2x2 max pooling.
 
-    `channels=(32, 64)` with one conv per stage is the small fast network; more stages or
-    convs per stage trade CPU time for accuracy. A global average pool and dropout feed
-    the linear classifier, so any input size works.
+    More stages or convs per stage trade CPU time for accuracy. The last feature map is
+    average-pooled to `pool_size` x `pool_size` (1: global pooling; more keeps the layout of
+    the strokes, which digits need) and feeds, through dropout, a linear classifier, so
+    any input size works.
     """
 
     def __init__(
@@ -33,6 +34,7 @@ class CNN(nn.Module):
         channels: Sequence[int] = (32, 64),
         convs_per_stage: int = 1,
         dropout: float = 0.1,
+        pool_size: int = 1,
     ) -> None:
         super().__init__()
         self.num_classes = num_classes
@@ -45,10 +47,10 @@ class CNN(nn.Module):
             stages.append(nn.MaxPool2d(2))
         self.features = nn.Sequential(*stages)
         self.classifier = nn.Sequential(
-            nn.AdaptiveAvgPool2d(1),
+            nn.AdaptiveAvgPool2d(pool_size),
             nn.Flatten(),
             nn.Dropout(dropout),
-            nn.Linear(width, num_classes),
+            nn.Linear(width * pool_size**2, num_classes),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,30 @@
+"""Evaluate a checkpoint on the test set of the run that wrote it:
+
+    python scripts/eval.py ckpt_path=outputs/cnn_mnist/.../checkpoints/last.ckpt [+data.root=...]
+
+Prints the test metrics and logs them to TensorBoard in a new folder under outputs/eval/.
+"""
+
+import sys
+
+import hydra
+from omegaconf import DictConfig, OmegaConf
+
+import zoo
+from zoo.evaluation import evaluate
+
+
+@hydra.main(version_base="1.3", config_path="../conf", config_name="eval")
+def main(cfg: DictConfig) -> None:
+    try:
+        metrics = evaluate(cfg.ckpt_path, OmegaConf.to_container(cfg.data),
+                           output_dir=cfg.output_dir, quiet=cfg.quiet)
+    except zoo.ZooError as error:
+        sys.exit(f"error: {error}")
+    for name, value in sorted(metrics.items()):
+        print(f"{name}: {value:.4f}")
+    print(f"logged to: {cfg.output_dir}")
+
+
+if __name__ == "__main__":
+    main()
