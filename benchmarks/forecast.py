@@ -44,14 +44,21 @@ def best_ets(history: np.ndarray, horizon: int, season: int) -> tuple[np.ndarray
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                fit = ETSModel(history, error=error, trend=trend, damped_trend=damped,
-                               seasonal=seasonal,
-                               seasonal_periods=season if seasonal else None).fit(disp=False)
+                fit = ETSModel(
+                    history,
+                    error=error,
+                    trend=trend,
+                    damped_trend=damped,
+                    seasonal=seasonal,
+                    seasonal_periods=season if seasonal else None,
+                ).fit(disp=False)
             except Exception:
                 continue
         if np.isfinite(fit.aic) and fit.aic < best[0]:
-            name = f"{error[0].upper()},{(trend or 'n')[0].upper()}{'d' if damped else ''}," \
-                   f"{(seasonal or 'n')[0].upper()}"
+            name = (
+                f"{error[0].upper()},{(trend or 'n')[0].upper()}{'d' if damped else ''},"
+                f"{(seasonal or 'n')[0].upper()}"
+            )
             best = (fit.aic, fit.forecast(horizon), name)
     return np.asarray(best[1]), best[2]
 
@@ -65,12 +72,22 @@ def rnn_mase(series: str, seeds: int, overrides: list[str]) -> tuple[float, floa
     """Test MASE of the default RNN (mean over `seeds` runs) and mean training seconds."""
     scores, seconds = [], []
     for seed in range(seeds):
-        with tempfile.TemporaryDirectory() as out, initialize_config_dir(
-            config_dir=str(CONF_DIR), version_base="1.3"
+        with (
+            tempfile.TemporaryDirectory() as out,
+            initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"),
         ):
-            cfg = compose("train", overrides=[
-                "model=rnn", f"data={series}", f"seed={seed}", f"output_dir={out}",
-                "quiet=true", "logger=none", *overrides])
+            cfg = compose(
+                "train",
+                overrides=[
+                    "model=rnn",
+                    f"data={series}",
+                    f"seed={seed}",
+                    f"output_dir={out}",
+                    "quiet=true",
+                    "logger=none",
+                    *overrides,
+                ],
+            )
             start = time.perf_counter()
             metrics = zoo.train(cfg)
             seconds.append(time.perf_counter() - start)
@@ -80,14 +97,19 @@ def rnn_mase(series: str, seeds: int, overrides: list[str]) -> tuple[float, floa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--series", default=",".join(SERIES),
-                        help=f"comma-separated, from {','.join(SERIES)} (default: all)")
+    parser.add_argument(
+        "--series",
+        default=",".join(SERIES),
+        help=f"comma-separated, from {','.join(SERIES)} (default: all)",
+    )
     parser.add_argument("--seeds", type=int, default=1, help="RNN runs averaged per series")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides for the RNN runs")
     args = parser.parse_args()
     unknown = set(args.series.split(",")) - set(SERIES)
     if unknown:
-        parser.error(f"unknown series {', '.join(sorted(unknown))}; choose from {', '.join(SERIES)}")
+        parser.error(
+            f"unknown series {', '.join(sorted(unknown))}; choose from {', '.join(SERIES)}"
+        )
 
     rows = []
     for series in args.series.split(","):
@@ -101,20 +123,29 @@ def main() -> None:
         ets = mase(ets_forecast, truth, history, m)
         rnn, seconds = rnn_mase(series, args.seeds, args.overrides)
         rows.append((series, h, m, naive, ets, ets_form, rnn, seconds))
-        print(f"{series:<11} naive {naive:.3f}  ETS({ets_form}) {ets:.3f}  RNN {rnn:.3f}  "
-              f"({seconds:.1f} s)", flush=True)
+        print(
+            f"{series:<11} naive {naive:.3f}  ETS({ets_form}) {ets:.3f}  RNN {rnn:.3f}  "
+            f"({seconds:.1f} s)",
+            flush=True,
+        )
 
-    print("\n| series | held out | season | seasonal naive MASE | ETS MASE (form) "
-          "| RNN MASE | RNN train s |")
+    print(
+        "\n| series | held out | season | seasonal naive MASE | ETS MASE (form) "
+        "| RNN MASE | RNN train s |"
+    )
     print("|---|---|---|---|---|---|---|")
     for series, h, m, naive, ets, form, rnn, seconds in rows:
-        print(f"| {series} | {h} | {m} | {naive:.2f} | {ets:.2f} ({form}) | {rnn:.2f} "
-              f"| {seconds:.0f} |")
+        print(
+            f"| {series} | {h} | {m} | {naive:.2f} | {ets:.2f} ({form}) | {rnn:.2f} "
+            f"| {seconds:.0f} |"
+        )
     means = np.mean([[r[3], r[4], r[6]] for r in rows], axis=0)
     print(f"| mean | | | {means[0]:.2f} | {means[1]:.2f} | {means[2]:.2f} | |")
     beats_naive = all(r[6] < r[3] for r in rows)
-    print(f"RNN below seasonal naive on every series: {beats_naive}; "
-          f"mean RNN/ETS MASE ratio: {means[2] / means[1]:.2f}")
+    print(
+        f"RNN below seasonal naive on every series: {beats_naive}; "
+        f"mean RNN/ETS MASE ratio: {means[2] / means[1]:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -52,14 +52,16 @@ class TrainClock(L.Callback):
         module.eval()
         with torch.no_grad(), trainer.precision_plugin.forward_context():
             for batch in self.test_loader:
-                x, y = datamodule.on_after_batch_transfer(
-                    [t.to(module.device) for t in batch], 0)
+                x, y = datamodule.on_after_batch_transfer([t.to(module.device) for t in batch], 0)
                 correct += (module.predict_classes(module(x)) == y).sum().item()
                 total += len(y)
         module.train()
         self.history.append((self.seconds, correct / total))
-        print(f"epoch {len(self.history)}: {self.seconds:.1f} s of training, "
-              f"test accuracy {correct / total:.4f}", flush=True)
+        print(
+            f"epoch {len(self.history)}: {self.seconds:.1f} s of training, "
+            f"test accuracy {correct / total:.4f}",
+            flush=True,
+        )
 
     @property
     def samples_per_second(self) -> float:
@@ -76,10 +78,17 @@ def classic_throughput(cfg, root: str, steps: int) -> float:
     datamodule = instantiate(cfg.data)
     task = build_task(cfg, datamodule)
     clock = TrainClock()
-    trainer = instantiate(cfg.trainer, max_steps=steps + clock.warmup, max_epochs=-1,
-                          logger=False, callbacks=[clock], enable_checkpointing=False,
-                          enable_progress_bar=False, enable_model_summary=False,
-                          limit_val_batches=0)
+    trainer = instantiate(
+        cfg.trainer,
+        max_steps=steps + clock.warmup,
+        max_epochs=-1,
+        logger=False,
+        callbacks=[clock],
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        limit_val_batches=0,
+    )
     trainer.fit(task, train_dataloaders=loader)
     return clock.samples_per_second
 
@@ -91,31 +100,49 @@ def main() -> None:
     parser.add_argument("--classic-steps", type=int, default=60)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as out, initialize_config_dir(
-        config_dir=str(CONF_DIR), version_base="1.3"
+    with (
+        tempfile.TemporaryDirectory() as out,
+        initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"),
     ):
-        cfg = compose("train", overrides=["model=cnn", f"data.root={args.data_root}",
-                                          f"output_dir={out}", *args.overrides])
+        cfg = compose(
+            "train",
+            overrides=[
+                "model=cnn",
+                f"data.root={args.data_root}",
+                f"output_dir={out}",
+                *args.overrides,
+            ],
+        )
         L.seed_everything(cfg.seed, verbose=False)
         datamodule = instantiate(cfg.data)
         datamodule.setup()
         task = build_task(cfg, datamodule)
         clock = TrainClock(datamodule.test_dataloader())
-        trainer = instantiate(cfg.trainer, logger=False, callbacks=[clock],
-                              enable_checkpointing=False, enable_progress_bar=False,
-                              enable_model_summary=False, num_sanity_val_steps=0)
+        trainer = instantiate(
+            cfg.trainer,
+            logger=False,
+            callbacks=[clock],
+            enable_checkpointing=False,
+            enable_progress_bar=False,
+            enable_model_summary=False,
+            num_sanity_val_steps=0,
+        )
         wall = time.perf_counter()
         trainer.fit(task, datamodule=datamodule)
         wall = time.perf_counter() - wall
         classic = classic_throughput(cfg, args.data_root, args.classic_steps)
 
     reached = next((s for s, acc in clock.history if acc >= TARGET), None)
-    print(f"config: {' '.join(args.overrides) or 'default'} (model.channels="
-          f"{list(cfg.model.channels)}, {cfg.trainer.max_epochs} epochs, "
-          f"precision {cfg.trainer.precision}, {torch.get_num_threads()} threads)")
+    print(
+        f"config: {' '.join(args.overrides) or 'default'} (model.channels="
+        f"{list(cfg.model.channels)}, {cfg.trainer.max_epochs} epochs, "
+        f"precision {cfg.trainer.precision}, {torch.get_num_threads()} threads)"
+    )
     print(f"wall seconds of fit (training, validation, per-epoch test): {wall:.1f}")
-    print(f"seconds of training to {TARGET:.1%} test accuracy: "
-          + (f"{reached:.1f}" if reached is not None else "not reached"))
+    print(
+        f"seconds of training to {TARGET:.1%} test accuracy: "
+        + (f"{reached:.1f}" if reached is not None else "not reached")
+    )
     print(f"final test accuracy: {clock.history[-1][1]:.4f}")
     print(f"training samples/s (in-memory tensor batches): {clock.samples_per_second:,.0f}")
     print(f"training samples/s (torchvision ToTensor + DataLoader): {classic:,.0f}")

@@ -17,8 +17,12 @@ from zoo.evaluation import evaluate
 @hydra.main(version_base="1.3", config_path="../conf", config_name="eval")
 def main(cfg: DictConfig) -> None:
     try:
-        metrics = evaluate(cfg.ckpt_path, OmegaConf.to_container(cfg.data),
-                           output_dir=cfg.output_dir, quiet=cfg.quiet)
+        metrics = evaluate(
+            cfg.ckpt_path,
+            OmegaConf.to_container(cfg.data),
+            output_dir=cfg.output_dir,
+            quiet=cfg.quiet,
+        )
     except zoo.ZooError as error:
         sys.exit(f"error: {error}")
     for name, value in sorted(metrics.items()):

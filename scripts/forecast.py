@@ -25,8 +25,12 @@ def main() -> None:
     parser.add_argument("--column", help="the CSV column of values")
     parser.add_argument("--date-column", help="the CSV column of dates (optional)")
     parser.add_argument("--fill", choices=["interpolate", "ffill"], help="fill gaps in the CSV")
-    parser.add_argument("--out", type=Path, default=Path("forecast.csv"),
-                        help="CSV to write (default: forecast.csv); the plot goes beside it")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("forecast.csv"),
+        help="CSV to write (default: forecast.csv); the plot goes beside it",
+    )
     args = parser.parse_args()
     try:
         if args.csv:

@@ -11,7 +11,8 @@ from zoo.data import MNISTDataModule
 
 def write_idx(path, array: np.ndarray) -> None:
     header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
-        int(d).to_bytes(4, "big") for d in array.shape)
+        int(d).to_bytes(4, "big") for d in array.shape
+    )
     path.write_bytes(header + array.astype(np.uint8).tobytes())
 
 
@@ -20,7 +21,7 @@ def digit_like_images(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, 10, n)
     images = rng.integers(0, 60, (n, 28, 28))
-    for image, label in zip(images, labels):
+    for image, label in zip(images, labels, strict=True):
         row, col = 4 + 4 * (label // 5) * 2, 3 + 5 * (label % 5)
         dy, dx = rng.integers(-1, 2, 2)  # a little jitter so it must generalise
         image[row + dy : row + dy + 8, col + dx : col + dx + 3] = 255
@@ -85,12 +86,20 @@ def test_data_root_from_the_environment(monkeypatch, small_mnist):
 
 
 def test_cnn_learns_synthetic_digits_and_logs_figures(config, small_mnist):
-    cfg = config("model=cnn", f"data.root={small_mnist}", "data.val_size=100",
-                 "data.batch_size=50", "model.channels=[8,16]", "trainer.max_epochs=6",
-                 "data.augment=false", "task.lr=0.05")
+    cfg = config(
+        "model=cnn",
+        f"data.root={small_mnist}",
+        "data.val_size=100",
+        "data.batch_size=50",
+        "model.channels=[8,16]",
+        "trainer.max_epochs=6",
+        "data.augment=false",
+        "task.lr=0.05",
+    )
     metrics = zoo.train(cfg)
     assert metrics["test/acc"] >= 0.7  # chance is 0.1
     events = EventAccumulator(f"{cfg.output_dir}/tensorboard").Reload()
-    assert {"test/confusion_matrix", "test/misclassified"} <= set(events.Tags()["images"]) or \
-        "test/confusion_matrix" in events.Tags()["images"]
+    assert {"test/confusion_matrix", "test/misclassified"} <= set(
+        events.Tags()["images"]
+    ) or "test/confusion_matrix" in events.Tags()["images"]
     assert "test/confusion_matrix" in events.Tags()["images"]

@@ -9,10 +9,16 @@ from zoo.models import SigmoidMLP, UnknownModelError, register_model, sigmoid_ne
 # name -> (constructor arguments, an input batch, expected output shape)
 EXAMPLES = {
     "perceptron": ({"in_features": 6, "num_classes": 3}, torch.randn(4, 6), (4, 3)),
-    "mlp": ({"in_features": 6, "hidden_sizes": [5, 4], "num_classes": 3},
-            torch.randn(4, 6), (4, 3)),
-    "cnn": ({"in_channels": 1, "num_classes": 10, "channels": [4, 8]},
-            torch.randn(4, 1, 28, 28), (4, 10)),
+    "mlp": (
+        {"in_features": 6, "hidden_sizes": [5, 4], "num_classes": 3},
+        torch.randn(4, 6),
+        (4, 3),
+    ),
+    "cnn": (
+        {"in_channels": 1, "num_classes": 10, "channels": [4, 8]},
+        torch.randn(4, 1, 28, 28),
+        (4, 10),
+    ),
     "rnn": ({"horizon": 5, "hidden_size": 8}, torch.randn(4, 12), (4, 5)),
 }
 

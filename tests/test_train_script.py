@@ -16,15 +16,23 @@ from .conftest import ROOT
 def run_train(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "train.py"), *args],
-        capture_output=True, text=True, cwd=cwd, timeout=300,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
     )
 
 
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("script") / "run"
-    result = run_train("model=mlp", "data=xor", "trainer.max_epochs=8",
-                       "trainer.log_every_n_steps=1", f"hydra.run.dir={run_dir}")
+    result = run_train(
+        "model=mlp",
+        "data=xor",
+        "trainer.max_epochs=8",
+        "trainer.log_every_n_steps=1",
+        f"hydra.run.dir={run_dir}",
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return run_dir, result
 
@@ -73,8 +81,13 @@ def test_saved_module_and_reloaded_module_agree_exactly(config, tmp_path):
     cfg = config("model=mlp", "data=xor")
     datamodule = instantiate(cfg.data)
     task = build_task(cfg, datamodule)
-    trainer = L.Trainer(max_epochs=2, logger=False, enable_checkpointing=False,
-                        enable_progress_bar=False, enable_model_summary=False)
+    trainer = L.Trainer(
+        max_epochs=2,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
     trainer.fit(task, datamodule=datamodule)
     trainer.save_checkpoint(tmp_path / "saved.ckpt")
     x = torch.randn(32, 2)

@@ -52,6 +52,7 @@ def load_model(path: str | Path, map_location="cpu") -> nn.Module:
     hparams = checkpoint["hyper_parameters"]
     model = create_model(hparams["model_name"], **hparams["model_kwargs"])
     prefix = "model."
-    model.load_state_dict({k[len(prefix):]: v for k, v in checkpoint["state_dict"].items()
-                           if k.startswith(prefix)})
+    model.load_state_dict(
+        {k[len(prefix) :]: v for k, v in checkpoint["state_dict"].items() if k.startswith(prefix)}
+    )
     return model.eval()

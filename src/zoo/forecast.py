@@ -28,12 +28,12 @@ def forecast_series(checkpoint: str | Path, series: pd.Series) -> pd.Series:
     if len(series) < length:
         raise DataError(f"the model reads {length} values, the series has only {len(series)}")
     values = task.forecast(torch.tensor(series.to_numpy(), dtype=torch.float32))
-    return pd.Series(values.numpy(), index=future_index(series.index, len(values)),
-                     name="forecast")
+    return pd.Series(values.numpy(), index=future_index(series.index, len(values)), name="forecast")
 
 
-def write_forecast(forecast: pd.Series, history: pd.Series, csv_path: Path,
-                   history_shown: int = 120) -> Path:
+def write_forecast(
+    forecast: pd.Series, history: pd.Series, csv_path: Path, history_shown: int = 120
+) -> Path:
     """Write the forecast as CSV at `csv_path` and a plot beside it; returns the PNG path."""
     from zoo.plots import forecast_figure
 
@@ -44,8 +44,14 @@ def write_forecast(forecast: pd.Series, history: pd.Series, csv_path: Path,
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     forecast.rename_axis("time").to_csv(csv_path)
     shown = history.iloc[-history_shown:]
-    index = shown.index.append(forecast.index) if isinstance(shown.index, pd.DatetimeIndex) else None
-    figure = forecast_figure(shown.to_numpy(), forecast.to_numpy(), index=index,
-                             title=f"{history.name}: next {len(forecast)} values")
+    index = (
+        shown.index.append(forecast.index) if isinstance(shown.index, pd.DatetimeIndex) else None
+    )
+    figure = forecast_figure(
+        shown.to_numpy(),
+        forecast.to_numpy(),
+        index=index,
+        title=f"{history.name}: next {len(forecast)} values",
+    )
     figure.savefig(png_path)
     return png_path

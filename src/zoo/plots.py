@@ -25,16 +25,18 @@ def confusion_matrix_figure(matrix: torch.Tensor, class_names: list[str]):
     return fig
 
 
-def misclassified_figure(examples: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]],
-                         class_names: list[str]):
+def misclassified_figure(
+    examples: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]], class_names: list[str]
+):
     """A grid of (image, predicted, true) examples, titled 'pred/true'."""
     columns = 8
     rows = (len(examples) + columns - 1) // columns
-    fig, axes = plt.subplots(rows, columns, figsize=(columns * 1.1, rows * 1.25), dpi=100,
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(columns * 1.1, rows * 1.25), dpi=100, squeeze=False
+    )
     for ax in axes.flat:
         ax.axis("off")
-    for ax, (image, predicted, true) in zip(axes.flat, examples):
+    for ax, (image, predicted, true) in zip(axes.flat, examples, strict=False):
         ax.imshow(image.float().squeeze(0), cmap="gray")
         ax.set_title(f"{class_names[predicted]}/{class_names[true]}", fontsize=8, color="red")
     fig.suptitle("misclassified: predicted/true", fontsize=9)

@@ -38,15 +38,20 @@ def build_task(cfg: DictConfig, datamodule: InMemoryDataModule) -> L.LightningMo
         if key in model_kwargs and model_kwargs[key] != value:
             log.warning("model.%s=%s overrides the data's %s", key, value, model_kwargs[key])
         model_kwargs[key] = value
-    return instantiate(cfg.task, model_name=name, model_kwargs=model_kwargs,
-                       **datamodule.task_kwargs, _convert_="all")
+    return instantiate(
+        cfg.task,
+        model_name=name,
+        model_kwargs=model_kwargs,
+        **datamodule.task_kwargs,
+        _convert_="all",
+    )
 
 
 def _instantiate_all(group: DictConfig | None) -> list:
     return [instantiate(c) for c in (group or {}).values() if c is not None and "_target_" in c]
 
 
-def train(cfg: DictConfig) -> dict[str, float]:
+def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, float]:
     """Fit (and test) as `cfg` says; return the final metrics. Everything lands in output_dir."""
     if cfg.quiet:  # library use: only warnings from Lightning
         for name in ("lightning.pytorch", "lightning.fabric", "lightning"):
@@ -61,7 +66,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     datamodule = instantiate(cfg.data)
     task = build_task(cfg, datamodule)
     loggers = _instantiate_all(cfg.get("logger"))
-    callbacks = _instantiate_all(cfg.get("callbacks"))
+    callbacks = _instantiate_all(cfg.get("callbacks")) + list(extra_callbacks or [])
     if cfg.quiet:
         callbacks = [c for c in callbacks if not isinstance(c, RichProgressBar)]
     trainer: L.Trainer = instantiate(
@@ -69,27 +74,38 @@ def train(cfg: DictConfig) -> dict[str, float]:
         logger=loggers or False,
         callbacks=callbacks,
         default_root_dir=str(output_dir),
-        enable_progress_bar=not cfg.quiet and any(isinstance(c, RichProgressBar) for c in callbacks),
+        enable_progress_bar=not cfg.quiet
+        and any(isinstance(c, RichProgressBar) for c in callbacks),
         enable_model_summary=not cfg.quiet,
     )
     trainer.fit(task, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
-    metrics = {k: float(v) for k, v in trainer.callback_metrics.items()
-               if v.numel() == 1 and not k.endswith("_step")}
+    metrics = {
+        k: float(v)
+        for k, v in trainer.callback_metrics.items()
+        if v.numel() == 1 and not k.endswith("_step")
+    }
 
     if cfg.test:
-        best = next((c.best_model_path for c in callbacks
-                     if isinstance(c, ModelCheckpoint) and c.monitor and c.best_model_path), None)
+        best = next(
+            (
+                c.best_model_path
+                for c in callbacks
+                if isinstance(c, ModelCheckpoint) and c.monitor and c.best_model_path
+            ),
+            None,
+        )
         results = trainer.test(task, datamodule=datamodule, ckpt_path=best, verbose=not cfg.quiet)
         metrics.update({k: float(v) for k, v in results[0].items()})
 
-    for logger in loggers:
+    for logger in loggers if trainer.is_global_zero else []:
         if isinstance(logger, TensorBoardLogger):  # the HPARAMS tab: settings beside results
             hparams = OmegaConf.to_container(cfg, resolve=True)
             hparams = {k: hparams[k] for k in ("model", "task", "data", "trainer", "seed")}
-            logger.log_hyperparams(hparams, {f"hp/{k.replace('/', '_')}": v
-                                             for k, v in metrics.items()})
+            logger.log_hyperparams(
+                hparams, {f"hp/{k.replace('/', '_')}": v for k, v in metrics.items()}
+            )
             logger.finalize("success")
-    if not cfg.quiet:
+    if not cfg.quiet and trainer.is_global_zero:
         report(output_dir, metrics)
     return metrics
 

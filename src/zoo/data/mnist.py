@@ -41,9 +41,9 @@ def check_idx_file(path: Path, item_shape: tuple[int, ...]) -> int:
     items = dims[0] if dims else 0
     expected = header_size + items * math.prod(item_shape)
     if header[:4] != magic or dims[1:] != list(item_shape) or size != expected:
+        found = f"its header promises {expected:,}" if header[:4] == magic else "no IDX header"
         raise DataError(
-            f"MNIST file {path} is corrupt or truncated ({size:,} bytes; its header "
-            f"{'promises ' + format(expected, ',') + ' bytes' if header[:4] == magic else 'is not an IDX uint8 header'}); "
+            f"MNIST file {path} is corrupt or truncated ({size:,} bytes, {found}); "
             "delete it so it is downloaded again, or replace it with a good copy"
         )
     return items
@@ -131,13 +131,20 @@ class MNISTDataModule(ClassificationDataModule):
 
         if not self.raw_folder.is_dir():
             raise DataError(missing_mnist_message(self.raw_folder, None))
-        counts = {name: check_idx_file(self.raw_folder / name, shape)
-                  for name, shape in MNIST_FILES.items()}
+        counts = {
+            name: check_idx_file(self.raw_folder / name, shape)
+            for name, shape in MNIST_FILES.items()
+        }
         for split in ("train", "t10k"):
-            images, labels = counts[f"{split}-images-idx3-ubyte"], counts[f"{split}-labels-idx1-ubyte"]
+            images, labels = (
+                counts[f"{split}-images-idx3-ubyte"],
+                counts[f"{split}-labels-idx1-ubyte"],
+            )
             if images != labels:
-                raise DataError(f"MNIST in {self.raw_folder}: {images} {split} images "
-                                f"but {labels} labels; replace the files with a good copy")
+                raise DataError(
+                    f"MNIST in {self.raw_folder}: {images} {split} images "
+                    f"but {labels} labels; replace the files with a good copy"
+                )
         images = read_image_file(str(self.raw_folder / "train-images-idx3-ubyte"))
         labels = read_label_file(str(self.raw_folder / "train-labels-idx1-ubyte")).long()
         order = torch.randperm(len(images), generator=torch.Generator().manual_seed(self.seed))

@@ -58,8 +58,15 @@ def noisy_sine(length: int = 600, period: int = 25, noise: float = 0.1, seed: in
     return pd.Series(values, name="sine")
 
 
-def mackey_glass(length: int = 1000, tau: int = 17, beta: float = 0.2, gamma: float = 0.1,
-                 n: int = 10, step: int = 1, seed: int = 0) -> pd.Series:
+def mackey_glass(
+    length: int = 1000,
+    tau: int = 17,
+    beta: float = 0.2,
+    gamma: float = 0.1,
+    n: int = 10,
+    step: int = 1,
+    seed: int = 0,
+) -> pd.Series:
     """The chaotic Mackey-Glass delay equation, Euler-integrated with dt = 0.1, sampled
     every `step` time units."""
     rng = np.random.default_rng(seed)
@@ -85,8 +92,9 @@ SOURCES = {
 }
 
 
-def read_csv_series(path: str | Path, column: str, date_column: str | None = None,
-                    fill: str | None = None) -> pd.Series:
+def read_csv_series(
+    path: str | Path, column: str, date_column: str | None = None, fill: str | None = None
+) -> pd.Series:
     """One numeric column of a CSV file, checked: gaps and text are reported by row.
 
     Rows are numbered as data rows from 1 (the header is line 1 of the file, so data row r
@@ -113,14 +121,18 @@ def read_csv_series(path: str | Path, column: str, date_column: str | None = Non
         )
     if date_column is not None:
         if date_column not in frame.columns:
-            raise DataError(f"{path} has no date column {date_column!r}; "
-                            f"its columns: {', '.join(frame.columns)}")
+            raise DataError(
+                f"{path} has no date column {date_column!r}; "
+                f"its columns: {', '.join(frame.columns)}"
+            )
         dates = pd.to_datetime(frame[date_column], errors="coerce")
         bad = dates.isna().to_numpy().nonzero()[0]
         if len(bad):
-            raise DataError(f"date column {date_column!r} of {path}: data row {bad[0] + 1} "
-                            f"(line {bad[0] + 2}) holds {frame[date_column].iloc[bad[0]]!r}, "
-                            "not a date")
+            raise DataError(
+                f"date column {date_column!r} of {path}: data row {bad[0] + 1} "
+                f"(line {bad[0] + 2}) holds {frame[date_column].iloc[bad[0]]!r}, "
+                "not a date"
+            )
         values.index = pd.DatetimeIndex(dates)
     gaps = values.isna().to_numpy().nonzero()[0]
     if len(gaps):

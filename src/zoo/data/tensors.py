@@ -104,7 +104,12 @@ class ClassificationDataModule(InMemoryDataModule):
     @property
     def task_kwargs(self) -> dict:
         mean, std = self.normalization or (0.0, 1.0)
-        return {"input_mean": mean, "input_std": std, "class_names": self.class_names}
+        return {
+            "input_mean": mean,
+            "input_std": std,
+            "class_names": self.class_names,
+            "input_shape": list(self.input_shape),
+        }
 
     @property
     def dims(self) -> dict[str, int]:

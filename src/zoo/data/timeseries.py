@@ -8,9 +8,10 @@ from zoo.data.tensors import InMemoryDataModule, TensorSet
 from zoo.errors import ConfigError
 
 
-def target_windows(values: torch.Tensor, input_length: int, horizon: int,
-                   targets_from: int, targets_to: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Every (input, target) pair whose `horizon` targets lie within values[targets_from:targets_to].
+def target_windows(
+    values: torch.Tensor, input_length: int, horizon: int, targets_from: int, targets_to: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Every (input, target) pair whose `horizon` targets lie in values[targets_from:targets_to].
 
     A target block starting at s reads its inputs from values[s - input_length : s], strictly
     before its own first target: a window never sees its own target period or later.
@@ -62,8 +63,9 @@ class SeriesDataModule(InMemoryDataModule):
     ) -> None:
         super().__init__(batch_size=batch_size, seed=seed, num_workers=num_workers)
         if source != "csv" and source not in SOURCES:
-            raise ConfigError(f"unknown series {source!r}; choose csv or one of: "
-                              f"{', '.join(SOURCES)}")
+            raise ConfigError(
+                f"unknown series {source!r}; choose csv or one of: {', '.join(SOURCES)}"
+            )
         self.source = source
         self.input_length = input_length
         self.horizon = horizon
@@ -76,8 +78,11 @@ class SeriesDataModule(InMemoryDataModule):
 
     @property
     def dims(self) -> dict[str, int]:
-        return {"horizon": self.horizon, "input_length": self.input_length,
-                "season_length": self.season_length}
+        return {
+            "horizon": self.horizon,
+            "input_length": self.input_length,
+            "season_length": self.season_length,
+        }
 
     @property
     def task_kwargs(self) -> dict:
@@ -114,10 +119,15 @@ class SeriesDataModule(InMemoryDataModule):
         self.mean, self.std = train.mean().item(), train.std().item()
         self.mase_scale = seasonal_naive_scale(values[:val_end], self.season_length)
         scaled = (values - self.mean) / self.std
-        self.boundaries = {"train": (0, train_end), "val": (train_end, val_end),
-                           "test": (val_end, n)}
-        windows = {stage: target_windows(scaled, self.input_length, self.horizon, start, end)
-                   for stage, (start, end) in self.boundaries.items()}
+        self.boundaries = {
+            "train": (0, train_end),
+            "val": (train_end, val_end),
+            "test": (val_end, n),
+        }
+        windows = {
+            stage: target_windows(scaled, self.input_length, self.horizon, start, end)
+            for stage, (start, end) in self.boundaries.items()
+        }
         self.train_set, self.val_set, self.test_set = (
             TensorSet(*windows[s]) for s in ("train", "val", "test")
         )

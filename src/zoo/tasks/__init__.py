@@ -8,4 +8,7 @@ __all__ = [
     "ClassificationTask",
     "ForecastingTask",
     "forecast_errors",
-    "PerceptronTask", "perceptron_criterion", "perceptron_rule"]
+    "PerceptronTask",
+    "perceptron_criterion",
+    "perceptron_rule",
+]

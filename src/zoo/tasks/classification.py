@@ -42,6 +42,7 @@ class ClassificationTask(L.LightningModule):
         input_mean: float = 0.0,
         input_std: float = 1.0,
         class_names: list[str] | None = None,
+        input_shape: list[int] | None = None,  # of one raw example, e.g. [1, 28, 28]
         channels_last: bool = False,
     ) -> None:
         super().__init__()
@@ -93,7 +94,14 @@ class ClassificationTask(L.LightningModule):
         preds = self.predict_classes(logits)
         accuracy = getattr(self, f"{stage}_acc")
         accuracy(preds, y)
-        self.log(f"{stage}/loss", loss, on_step=stage == "train", on_epoch=True, prog_bar=True)
+        self.log(
+            f"{stage}/loss",
+            loss,
+            on_step=stage == "train",
+            on_epoch=True,
+            prog_bar=True,
+            sync_dist=stage != "train",
+        )  # averaged over DDP processes
         self.log(f"{stage}/acc", accuracy, on_step=False, on_epoch=True, prog_bar=True)
         return loss, preds
 
@@ -109,7 +117,9 @@ class ClassificationTask(L.LightningModule):
         self.test_confusion(preds, y)
         wrong = preds != y
         if x.dim() == 4 and len(self._misclassified) < MISCLASSIFIED_SHOWN and wrong.any():
-            self._misclassified += list(zip(x[wrong].cpu(), preds[wrong].cpu(), y[wrong].cpu()))
+            self._misclassified += list(
+                zip(x[wrong].cpu(), preds[wrong].cpu(), y[wrong].cpu(), strict=True)
+            )
 
     def predict_step(self, batch, batch_idx):
         x = batch[0] if isinstance(batch, (tuple, list)) else batch

@@ -74,12 +74,22 @@ class ForecastingTask(L.LightningModule):
         x, y = batch
         prediction = self(x)
         loss = LOSSES[self.hparams.loss](prediction, y)
-        self.log(f"{stage}/loss", loss, on_step=stage == "train", on_epoch=True, prog_bar=True)
+        self.log(
+            f"{stage}/loss",
+            loss,
+            on_step=stage == "train",
+            on_epoch=True,
+            prog_bar=True,
+            sync_dist=stage != "train",
+        )  # averaged over DDP processes
         if stage != "train":
-            errors = forecast_errors(self.unscale(prediction), self.unscale(y),
-                                     self.hparams.mase_scale)
+            errors = forecast_errors(
+                self.unscale(prediction), self.unscale(y), self.hparams.mase_scale
+            )
             for name, value in errors.items():
-                self.log(f"{stage}/{name}", value, on_epoch=True, prog_bar=name == "mase")
+                self.log(
+                    f"{stage}/{name}", value, on_epoch=True, prog_bar=name == "mase", sync_dist=True
+                )
         return loss, prediction
 
     def training_step(self, batch, batch_idx):

@@ -57,6 +57,7 @@ class PerceptronTask(L.LightningModule):
         input_mean: float = 0.0,
         input_std: float = 1.0,
         class_names: list[str] | None = None,
+        input_shape: list[int] | None = None,  # of one raw example, e.g. [1, 28, 28]
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
@@ -82,7 +83,14 @@ class PerceptronTask(L.LightningModule):
         loss = perceptron_criterion(scores, y, self.num_classes)
         accuracy = getattr(self, f"{stage}_acc")
         accuracy(self.predict_classes(scores), y)
-        self.log(f"{stage}/loss", loss, on_step=stage == "train", on_epoch=True, prog_bar=True)
+        self.log(
+            f"{stage}/loss",
+            loss,
+            on_step=stage == "train",
+            on_epoch=True,
+            prog_bar=True,
+            sync_dist=stage != "train",
+        )  # averaged over DDP processes
         self.log(f"{stage}/acc", accuracy, on_step=False, on_epoch=True, prog_bar=True)
 
     def training_step(self, batch, batch_idx):

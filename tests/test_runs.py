@@ -1,0 +1,137 @@
+"""Whole runs as a user drives them: killed and resumed, swept, distributed, tuned."""
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import torch
+
+from .conftest import ROOT
+
+TRAIN = str(ROOT / "scripts" / "train.py")
+
+
+def folder_digest(folder) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_killed_run_resumes_to_the_full_step_count_without_touching_the_first(tmp_path):
+    args = ["model=mlp", "data=xor", "trainer.max_epochs=150", "quiet=true", "logger=none"]
+    first, second = tmp_path / "first", tmp_path / "second"
+    run = subprocess.Popen(
+        [sys.executable, TRAIN, *args, f"hydra.run.dir={first}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    last = first / "checkpoints" / "last.ckpt"
+    deadline = time.time() + 120
+    while not last.exists() and time.time() < deadline and run.poll() is None:
+        time.sleep(0.05)
+    time.sleep(1.0)  # a few more epochs
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    assert run.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+    stopped_at = torch.load(last, weights_only=True)["global_step"]
+    steps_per_epoch = 9  # 280 training points, batch 32
+    assert 0 < stopped_at < 150 * steps_per_epoch
+    before = folder_digest(first)
+
+    resumed = subprocess.run(
+        [sys.executable, TRAIN, *args, f"ckpt_path={last}", f"hydra.run.dir={second}"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    final = torch.load(second / "checkpoints" / "last.ckpt", weights_only=True)
+    assert final["global_step"] == 150 * steps_per_epoch and final["epoch"] == 149
+    assert folder_digest(first) == before  # nothing in the first run's folder changed
+
+
+def test_multirun_grid_gives_each_run_its_own_folder(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            TRAIN,
+            "-m",
+            "model=mlp",
+            "data=xor",
+            "task.lr=0.01,0.1",
+            "trainer.max_epochs=1",
+            "quiet=true",
+            f"hydra.sweep.dir={tmp_path}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    lrs = sorted(
+        float(line.split(":")[1])
+        for n in ("0", "1")
+        for line in (tmp_path / n / "config.yaml").read_text().splitlines()
+        if line.strip().startswith("lr:")
+    )
+    assert lrs == [0.01, 0.1]
+    assert all((tmp_path / n / "checkpoints" / "last.ckpt").is_file() for n in ("0", "1"))
+
+
+DDP_SCRIPT = """
+import json, os, sys
+sys.path.insert(0, {root!r})
+from tests.conftest import compose_config
+import zoo
+cfg = compose_config("model=mlp", "data=xor", "trainer=ddp", "trainer.accelerator=cpu",
+                     "trainer.devices=2", "trainer.max_epochs=4", "logger=none",
+                     output_dir={out!r})
+metrics = zoo.train(cfg)
+rank = os.environ.get("LOCAL_RANK", "0")
+with open(os.path.join({out!r}, f"metrics_rank{{rank}}.json"), "w") as f:
+    json.dump(metrics, f)
+"""
+
+
+def test_two_process_cpu_ddp_trains_and_agrees(tmp_path):
+    script = tmp_path / "ddp_run.py"
+    script.write_text(DDP_SCRIPT.format(root=str(ROOT), out=str(tmp_path / "run")))
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    ranks = [json.loads((tmp_path / "run" / f"metrics_rank{r}.json").read_text()) for r in (0, 1)]
+    for key in ("val/loss", "val/acc", "test/acc", "test/loss"):
+        assert ranks[0][key] == ranks[1][key], key
+    assert ranks[0]["val/acc"] > 0.6  # it learned (chance is 0.5)
+
+
+def test_optuna_search_resumes_from_its_sqlite_study(tmp_path):
+    command = [
+        sys.executable,
+        str(ROOT / "scripts" / "tune.py"),
+        "model=mlp",
+        "data=xor",
+        "trainer.max_epochs=3",
+        f"tune.storage=sqlite:///{tmp_path / 'study.db'}",
+        "tune.trials=2",
+        f"hydra.run.dir={tmp_path / 'tune'}",
+    ]
+    first = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "2 trials" in first.stdout
+    second = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "4 trials" in second.stdout and "best val/loss" in second.stdout

@@ -1,0 +1,211 @@
+"""Using trained runs: eval, predict, export, loading in a fresh process, quiet, reproducible."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import zoo
+from zoo.evaluation import evaluate
+from zoo.export import ExportedNetwork, example_input, export_onnx, export_torchscript
+
+from .conftest import ROOT, compose_config
+from .test_mnist import digit_like_images, write_idx
+
+
+@pytest.fixture(scope="module")
+def small_mnist_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("mnist")
+    raw = root / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for split, n, seed in [("train", 600, 0), ("t10k", 200, 1)]:
+        images, labels = digit_like_images(n, seed)
+        write_idx(raw / f"{split}-images-idx3-ubyte", images)
+        write_idx(raw / f"{split}-labels-idx1-ubyte", labels)
+    return root
+
+
+@pytest.fixture(scope="module")
+def cnn_run(tmp_path_factory, small_mnist_root):
+    """A CNN trained on the small synthetic MNIST: (config, metrics, best checkpoint)."""
+    out = tmp_path_factory.mktemp("cnn_run")
+    cfg = compose_config(
+        "model=cnn",
+        f"data.root={small_mnist_root}",
+        "data.val_size=100",
+        "data.batch_size=50",
+        "model.channels=[8,16,32]",
+        "trainer.max_epochs=4",
+        "data.augment=false",
+        "task.lr=0.05",
+        output_dir=out,
+    )
+    metrics = zoo.train(cfg)
+    best = next((out / "checkpoints").glob("best-*.ckpt"))
+    return cfg, metrics, best
+
+
+@pytest.fixture(scope="module")
+def rnn_checkpoint(tmp_path_factory):
+    out = tmp_path_factory.mktemp("rnn_run")
+    cfg = compose_config(
+        "model=rnn",
+        "data=sine",
+        "trainer.max_epochs=2",
+        "logger=none",
+        "model.cell=lstm",
+        output_dir=out,
+    )
+    zoo.train(cfg)
+    return out / "checkpoints" / "last.ckpt"
+
+
+def test_eval_reproduces_the_runs_test_metrics(cnn_run, tmp_path):
+    _, metrics, best = cnn_run
+    again = evaluate(best, output_dir=tmp_path / "eval", quiet=True)
+    assert again["test/acc"] == pytest.approx(metrics["test/acc"], abs=1e-6)
+    assert again["test/loss"] == pytest.approx(metrics["test/loss"], rel=1e-4)
+    assert list((tmp_path / "eval" / "tensorboard").glob("events.out.tfevents.*"))
+
+
+def test_eval_script(cnn_run, tmp_path):
+    _, metrics, best = cnn_run
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "eval.py"),
+            f"ckpt_path={best}",
+            f"hydra.run.dir={tmp_path / 'eval'}",
+            "quiet=true",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"test/acc: {metrics['test/acc']:.4f}" in result.stdout
+
+
+def test_predict_on_png_files_matches_the_model_on_tensors(cnn_run, small_mnist_root, tmp_path):
+    _, _, best = cnn_run
+    images, _ = digit_like_images(200, 1)  # the test split's images
+    folder = tmp_path / "pngs"
+    folder.mkdir()
+    for i, image in enumerate(images[:12]):
+        Image.fromarray(image.astype(np.uint8)).save(folder / f"digit{i:02d}.png")
+    Image.fromarray(255 - images[12].astype(np.uint8)).resize((100, 100)).save(
+        tmp_path / "paper.jpg", quality=100
+    )  # dark ink on white, another size
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "predict.py"),
+            str(best),
+            str(folder),
+            "--csv",
+            str(tmp_path / "predictions.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    task = zoo.load_task(best)
+    with torch.no_grad():
+        expected = task(torch.tensor(images[:12] / 255, dtype=torch.float32).unsqueeze(1))
+    expected = task.predict_classes(expected).tolist()
+    rows = (tmp_path / "predictions.csv").read_text().splitlines()[1:]
+    assert [int(row.split(",")[1]) for row in rows] == expected
+    single = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "predict.py"),
+            str(best),
+            str(tmp_path / "paper.jpg"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert single.returncode == 0, single.stderr  # inverted and resized, classified
+
+
+@pytest.mark.parametrize("which", ["cnn", "rnn"])
+def test_torchscript_and_onnx_match_pytorch(which, cnn_run, rnn_checkpoint, tmp_path):
+    import onnxruntime
+
+    task = zoo.load_task(cnn_run[2] if which == "cnn" else rnn_checkpoint)
+    x = example_input(task, batch=7)  # another batch size than the export's example
+    with torch.no_grad():
+        expected = ExportedNetwork(task).eval()(x)
+        if which == "cnn":
+            assert torch.allclose(expected, task(x), atol=1e-5)
+        else:
+            assert torch.allclose(
+                expected,
+                task.unscale(task((x - task.hparams.series_mean) / task.hparams.series_std)),
+                atol=1e-4,
+            )
+    scripted = export_torchscript(task, tmp_path / "model.pt")
+    assert (torch.jit.load(str(tmp_path / "model.pt"))(x) - expected).abs().max() <= 1e-4
+    assert (scripted(x) - expected).abs().max() <= 1e-4
+    export_onnx(task, tmp_path / "model.onnx")
+    session = onnxruntime.InferenceSession(str(tmp_path / "model.onnx"))
+    (output,) = session.run(None, {"input": x.numpy()})
+    assert np.abs(output - expected.numpy()).max() <= 1e-4
+
+
+def test_load_model_in_a_fresh_process_without_configs(cnn_run, tmp_path):
+    _, _, best = cnn_run
+    x = torch.rand(5, 1, 28, 28)
+    torch.save(x, tmp_path / "x.pt")
+    with torch.no_grad():
+        expected = zoo.load_task(best)(x)
+    code = (
+        "import sys, torch, zoo\n"
+        "x = torch.load('x.pt', weights_only=True)\n"
+        f"task = zoo.load_task({str(best)!r})\n"
+        f"net = zoo.load_model({str(best)!r}, map_location='cpu')\n"
+        "hp = task.hparams\n"
+        "with torch.no_grad():\n"
+        "    y = {'task': task(x), 'net': net((x - hp.input_mean) / hp.input_std)}\n"
+        "torch.save(y, 'y.pt')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    outputs = torch.load(tmp_path / "y.pt", weights_only=True)
+    assert torch.equal(outputs["task"], expected)
+    assert torch.allclose(outputs["net"], expected, atol=1e-6)
+    assert not (tmp_path / "conf").exists()
+
+
+def test_quiet_training_prints_nothing_and_writes_only_its_folder(tmp_path, monkeypatch, capfd):
+    monkeypatch.chdir(tmp_path)
+    cfg = compose_config(
+        "model=mlp", "data=xor", "trainer.max_epochs=2", output_dir=tmp_path / "run"
+    )
+    zoo.train(cfg)
+    captured = capfd.readouterr()
+    assert "Epoch" not in captured.out and "━" not in captured.out
+    assert "final metrics" not in captured.out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no stray lightning_logs/
+
+
+def test_same_seed_same_metrics(tmp_path):
+    def run(name):
+        cfg = compose_config(
+            "model=mlp",
+            "data=xor",
+            "trainer.max_epochs=3",
+            "trainer.deterministic=true",
+            "logger=none",
+            output_dir=tmp_path / name,
+        )
+        return zoo.train(cfg)
+
+    assert run("a") == run("b")
