@@ -97,9 +97,9 @@ def test_cnn_learns_synthetic_digits_and_logs_figures(config, small_mnist):
         "task.lr=0.05",
     )
     metrics = zoo.train(cfg)
-    assert metrics["test/acc"] >= 0.7  # chance is 0.1
+    assert 0.7 <= metrics["test/acc"] < 1.0  # chance is 0.1; a few mistakes to show
     events = EventAccumulator(f"{cfg.output_dir}/tensorboard").Reload()
-    assert {"test/confusion_matrix", "test/misclassified"} <= set(
-        events.Tags()["images"]
-    ) or "test/confusion_matrix" in events.Tags()["images"]
-    assert "test/confusion_matrix" in events.Tags()["images"]
+    images = events.Tags()["images"]
+    assert "test/confusion_matrix" in images and "test/misclassified" in images, images
+    for tag in ("train/acc", "val/acc", "test/acc", "train/loss_step", "val/loss"):
+        assert tag in events.Tags()["scalars"], tag
