@@ -86,6 +86,10 @@ def test_data_root_from_the_environment(monkeypatch, small_mnist):
 
 
 def test_cnn_learns_synthetic_digits_and_logs_figures(config, small_mnist):
+    # every tenth test label is wrong, so there are always misclassified digits to show
+    _, labels = digit_like_images(200, 1)
+    labels[::10] = (labels[::10] + 1) % 10
+    write_idx(small_mnist / "MNIST" / "raw" / "t10k-labels-idx1-ubyte", labels)
     cfg = config(
         "model=cnn",
         f"data.root={small_mnist}",
@@ -97,7 +101,7 @@ def test_cnn_learns_synthetic_digits_and_logs_figures(config, small_mnist):
         "task.lr=0.05",
     )
     metrics = zoo.train(cfg)
-    assert 0.7 <= metrics["test/acc"] < 1.0  # chance is 0.1; a few mistakes to show
+    assert 0.7 <= metrics["test/acc"] <= 0.9  # chance is 0.1; at most 90% labels are right
     events = EventAccumulator(f"{cfg.output_dir}/tensorboard").Reload()
     images = events.Tags()["images"]
     assert "test/confusion_matrix" in images and "test/misclassified" in images, images
