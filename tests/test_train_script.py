@@ -50,7 +50,14 @@ def test_tensorboard_scalars_show_a_falling_train_loss_and_hparams(finished_run)
     run_dir, _ = finished_run
     events = EventAccumulator(str(run_dir / "tensorboard"), size_guidance={"scalars": 0}).Reload()
     tags = events.Tags()["scalars"]
-    for tag in ("train/loss_step", "train/loss_epoch", "val/loss", "val/acc", "train/acc"):
+    for tag in (
+        "train/loss_step",
+        "train/loss_epoch",
+        "val/loss",
+        "val/acc",
+        "train/acc",
+        "train/lr",
+    ):
         assert tag in tags, f"{tag} missing from {tags}"
     losses = [e.value for e in events.Scalars("train/loss_step")]
     assert len(losses) >= 40

@@ -2,19 +2,18 @@
 
 from typing import Literal
 
-import lightning as L
 import torch
 import torch.nn.functional as F
 from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix
 
 from zoo.models import create_model
-from zoo.tasks.optim import configure_optimization
+from zoo.tasks.base import ZooTask
 from zoo.tasks.summaries import log_figure
 
 MISCLASSIFIED_SHOWN = 64
 
 
-class ClassificationTask(L.LightningModule):
+class ClassificationTask(ZooTask):
     """Trains a registered network to classify.
 
     The network is built from its registry name and keyword arguments, which are saved in
@@ -92,17 +91,8 @@ class ClassificationTask(L.LightningModule):
         logits = self(x)
         loss = self.loss(logits, y)
         preds = self.predict_classes(logits)
-        accuracy = getattr(self, f"{stage}_acc")
-        accuracy(preds, y)
-        self.log(
-            f"{stage}/loss",
-            loss,
-            on_step=stage == "train",
-            on_epoch=True,
-            prog_bar=True,
-            sync_dist=stage != "train",
-        )  # averaged over DDP processes
-        self.log(f"{stage}/acc", accuracy, on_step=False, on_epoch=True, prog_bar=True)
+        self.log_loss(stage, loss)
+        self.log_accuracy(stage, preds, y)
         return loss, preds
 
     def training_step(self, batch, batch_idx):
@@ -138,18 +128,3 @@ class ClassificationTask(L.LightningModule):
         if self._misclassified:
             shown = self._misclassified[:MISCLASSIFIED_SHOWN]
             log_figure(self, "test/misclassified", misclassified_figure(shown, names))
-
-    def on_save_checkpoint(self, checkpoint: dict) -> None:
-        checkpoint["zoo_task"] = type(self).__name__  # zoo.load_task rebuilds this class
-
-    def configure_optimizers(self):
-        hp = self.hparams
-        return configure_optimization(
-            self.parameters(),
-            total_steps=self.trainer.estimated_stepping_batches,
-            optimizer=hp.optimizer,
-            lr=hp.lr,
-            momentum=hp.momentum,
-            weight_decay=hp.weight_decay,
-            scheduler=hp.scheduler,
-        )

@@ -2,12 +2,11 @@
 
 from typing import Literal
 
-import lightning as L
 import torch
 import torch.nn.functional as F
 
 from zoo.models import create_model
-from zoo.tasks.optim import configure_optimization
+from zoo.tasks.base import ZooTask
 from zoo.tasks.summaries import log_figure
 
 LOSSES = {"mse": F.mse_loss, "mae": F.l1_loss, "huber": F.smooth_l1_loss}
@@ -25,7 +24,7 @@ def forecast_errors(forecast: torch.Tensor, truth: torch.Tensor, mase_scale: flo
     }
 
 
-class ForecastingTask(L.LightningModule):
+class ForecastingTask(ZooTask):
     """Trains a registered forecaster on windows of a standardised series.
 
     The series' training mean and standard deviation, its season length and the MASE
@@ -74,14 +73,7 @@ class ForecastingTask(L.LightningModule):
         x, y = batch
         prediction = self(x)
         loss = LOSSES[self.hparams.loss](prediction, y)
-        self.log(
-            f"{stage}/loss",
-            loss,
-            on_step=stage == "train",
-            on_epoch=True,
-            prog_bar=True,
-            sync_dist=stage != "train",
-        )  # averaged over DDP processes
+        self.log_loss(stage, loss)
         if stage != "train":
             errors = forecast_errors(
                 self.unscale(prediction), self.unscale(y), self.hparams.mase_scale
@@ -114,17 +106,3 @@ class ForecastingTask(L.LightningModule):
         if self._test_example is not None:
             history, truth, forecast = self._test_example
             log_figure(self, "test/forecast", forecast_figure(history, forecast, truth))
-
-    def on_save_checkpoint(self, checkpoint: dict) -> None:
-        checkpoint["zoo_task"] = type(self).__name__  # zoo.load_task rebuilds this class
-
-    def configure_optimizers(self):
-        hp = self.hparams
-        return configure_optimization(
-            self.parameters(),
-            total_steps=self.trainer.estimated_stepping_batches,
-            optimizer=hp.optimizer,
-            lr=hp.lr,
-            weight_decay=hp.weight_decay,
-            scheduler=hp.scheduler,
-        )

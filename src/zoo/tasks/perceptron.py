@@ -1,10 +1,10 @@
 """Training by Rosenblatt's perceptron rule rather than by gradients of a loss."""
 
-import lightning as L
 import torch
 from torchmetrics.classification import MulticlassAccuracy
 
 from zoo.models import Perceptron, create_model
+from zoo.tasks.base import ZooTask
 
 
 @torch.no_grad()
@@ -44,7 +44,7 @@ def perceptron_criterion(scores: torch.Tensor, y: torch.Tensor, num_classes: int
     return (scores.max(dim=1).values - true_score).mean()
 
 
-class PerceptronTask(L.LightningModule):
+class PerceptronTask(ZooTask):
     """Fits a `Perceptron` with the perceptron rule; logs its criterion as the loss."""
 
     data_kind = "classification"
@@ -81,17 +81,8 @@ class PerceptronTask(L.LightningModule):
     def _evaluate(self, x, y, stage: str) -> None:
         scores = self(x)
         loss = perceptron_criterion(scores, y, self.num_classes)
-        accuracy = getattr(self, f"{stage}_acc")
-        accuracy(self.predict_classes(scores), y)
-        self.log(
-            f"{stage}/loss",
-            loss,
-            on_step=stage == "train",
-            on_epoch=True,
-            prog_bar=True,
-            sync_dist=stage != "train",
-        )  # averaged over DDP processes
-        self.log(f"{stage}/acc", accuracy, on_step=False, on_epoch=True, prog_bar=True)
+        self.log_loss(stage, loss)
+        self.log_accuracy(stage, self.predict_classes(scores), y)
 
     def training_step(self, batch, batch_idx):
         x, y = batch
@@ -110,8 +101,5 @@ class PerceptronTask(L.LightningModule):
         x = batch[0] if isinstance(batch, (tuple, list)) else batch
         return self.predict_classes(self(x))
 
-    def on_save_checkpoint(self, checkpoint: dict) -> None:
-        checkpoint["zoo_task"] = type(self).__name__  # zoo.load_task rebuilds this class
-
     def configure_optimizers(self):
-        return None
+        return None  # the perceptron rule needs no optimizer

@@ -1,0 +1,50 @@
+"""What every zoo task shares: metric names, checkpoint tagging, optimizer from hparams."""
+
+import lightning as L
+import torch
+
+from zoo.tasks.optim import configure_optimization
+
+
+class ZooTask(L.LightningModule):
+    """Base of the tasks: logs `{stage}/loss` (per step and epoch when training, epoch
+    otherwise, averaged over DDP processes) and `train/lr`, tags checkpoints with the task
+    class for `zoo.load_task`, and builds the optimizer its hyperparameters name."""
+
+    data_kind: str  # the `kind` of data module the task trains on
+
+    def log_loss(self, stage: str, loss: torch.Tensor) -> None:
+        training = stage == "train"
+        self.log(
+            f"{stage}/loss",
+            loss,
+            on_step=training,
+            on_epoch=True,
+            prog_bar=True,
+            sync_dist=not training,
+        )
+
+    def log_accuracy(self, stage: str, predictions: torch.Tensor, y: torch.Tensor) -> None:
+        accuracy = getattr(self, f"{stage}_acc")  # a torchmetrics Accuracy per stage
+        accuracy(predictions, y)
+        self.log(f"{stage}/acc", accuracy, on_step=False, on_epoch=True, prog_bar=True)
+
+    def on_train_batch_start(self, batch, batch_idx: int) -> None:
+        if self.automatic_optimization:  # the perceptron rule has no learning-rate schedule
+            lr = self.optimizers().param_groups[0]["lr"]
+            self.log("train/lr", lr, on_step=True, on_epoch=False)
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint["zoo_task"] = type(self).__name__  # zoo.load_task rebuilds this class
+
+    def configure_optimizers(self):
+        hp = self.hparams
+        return configure_optimization(
+            self.parameters(),
+            total_steps=self.trainer.estimated_stepping_batches,
+            optimizer=hp.optimizer,
+            lr=hp.lr,
+            momentum=hp.get("momentum", 0.0),
+            weight_decay=hp.weight_decay,
+            scheduler=hp.scheduler,
+        )
