@@ -125,3 +125,16 @@ def test_missing_checkpoint_is_a_clear_error(tmp_path):
     (tmp_path / "junk.ckpt").write_bytes(b"not a checkpoint")
     with pytest.raises(zoo.DataError, match="not a readable zoo checkpoint"):
         zoo.load_model(tmp_path / "junk.ckpt")
+
+
+def test_help_describes_usage_groups_and_config():
+    result = run_train("--help")
+    assert result.returncode == 0, result.stderr
+    for text in (
+        "python scripts/train.py model=cnn",
+        "experiment=fast",
+        "model: cnn, mlp",
+        "ZOO_DATA_ROOT",
+        "tensorboard --logdir",
+    ):
+        assert text in result.stdout, text

@@ -9,6 +9,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from zoo.checkpoints import load_task
 from zoo.errors import DataError
+from zoo.training import silence_lightning
 
 
 def run_config(ckpt_path: str | Path) -> DictConfig:
@@ -29,6 +30,8 @@ def evaluate(
     quiet: bool = False,
 ) -> dict[str, float]:
     """Test metrics of the checkpoint on its run's own test data (data settings overridable)."""
+    if quiet:
+        silence_lightning()
     cfg = run_config(ckpt_path)
     data_cfg = OmegaConf.merge(cfg.data, data_overrides or {})
     task = load_task(ckpt_path)

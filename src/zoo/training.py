@@ -17,6 +17,12 @@ from zoo.models import model_arguments
 log = logging.getLogger(__name__)
 
 
+def silence_lightning() -> None:
+    """Only warnings from Lightning's loggers (no device banner, no tips): library use."""
+    for name in ("lightning.pytorch", "lightning.fabric", "lightning"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def build_task(cfg: DictConfig, datamodule: InMemoryDataModule) -> L.LightningModule:
     """The task named by `cfg.task`, around the network `cfg.model` sized for `datamodule`.
 
@@ -53,9 +59,8 @@ def _instantiate_all(group: DictConfig | None) -> list:
 
 def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, float]:
     """Fit (and test) as `cfg` says; return the final metrics. Everything lands in output_dir."""
-    if cfg.quiet:  # library use: only warnings from Lightning
-        for name in ("lightning.pytorch", "lightning.fabric", "lightning"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+    if cfg.quiet:
+        silence_lightning()
     output_dir = Path(cfg.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
