@@ -27,7 +27,7 @@ def build_task(cfg: DictConfig, datamodule: InMemoryDataModule) -> L.LightningMo
     """The task named by `cfg.task`, around the network `cfg.model` sized for `datamodule`.
 
     Sizes the data decides (inputs, classes, horizon) fill the model's arguments that the
-    config leaves out; a size the config states anyway must agree with the data.
+    config leaves out; a size the config states anyway wins, with a warning if it differs.
     """
     task_class = get_class(cfg.task._target_)
     if task_class.data_kind != datamodule.kind:
