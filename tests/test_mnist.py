@@ -28,16 +28,20 @@ def digit_like_images(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
-@pytest.fixture
-def small_mnist(tmp_path):
-    """A root holding MNIST/raw with 600 training and 200 test images."""
-    raw = tmp_path / "MNIST" / "raw"
+def write_small_mnist(root):
+    """Make `root` hold MNIST/raw with 600 training and 200 test digit-like images."""
+    raw = root / "MNIST" / "raw"
     raw.mkdir(parents=True)
     for split, n, seed in [("train", 600, 0), ("t10k", 200, 1)]:
         images, labels = digit_like_images(n, seed)
         write_idx(raw / f"{split}-images-idx3-ubyte", images)
         write_idx(raw / f"{split}-labels-idx1-ubyte", labels)
-    return tmp_path
+    return root
+
+
+@pytest.fixture
+def small_mnist(tmp_path):
+    return write_small_mnist(tmp_path)
 
 
 def test_data_module_shapes_types_and_split(small_mnist):

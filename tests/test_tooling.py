@@ -13,19 +13,12 @@ from zoo.evaluation import evaluate
 from zoo.export import ExportedNetwork, example_input, export_onnx, export_torchscript
 
 from .conftest import ROOT, compose_config
-from .test_mnist import digit_like_images, write_idx
+from .test_mnist import digit_like_images, write_small_mnist
 
 
 @pytest.fixture(scope="module")
 def small_mnist_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp("mnist")
-    raw = root / "MNIST" / "raw"
-    raw.mkdir(parents=True)
-    for split, n, seed in [("train", 600, 0), ("t10k", 200, 1)]:
-        images, labels = digit_like_images(n, seed)
-        write_idx(raw / f"{split}-images-idx3-ubyte", images)
-        write_idx(raw / f"{split}-labels-idx1-ubyte", labels)
-    return root
+    return write_small_mnist(tmp_path_factory.mktemp("mnist"))
 
 
 @pytest.fixture(scope="module")
