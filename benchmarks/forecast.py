@@ -15,9 +15,9 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from hydra import compose, initialize_config_dir
 
 import zoo
+from zoo.configs import compose_config
 from zoo.data import SOURCES
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
@@ -72,13 +72,10 @@ def rnn_mase(series: str, seeds: int, overrides: list[str]) -> tuple[float, floa
     """Test MASE of the default RNN (mean over `seeds` runs) and mean training seconds."""
     scores, seconds = [], []
     for seed in range(seeds):
-        with (
-            tempfile.TemporaryDirectory() as out,
-            initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"),
-        ):
-            cfg = compose(
-                "train",
-                overrides=[
+        with tempfile.TemporaryDirectory() as out:
+            cfg = compose_config(
+                CONF_DIR,
+                [
                     "model=rnn",
                     f"data={series}",
                     f"seed={seed}",
@@ -113,8 +110,7 @@ def main() -> None:
 
     rows = []
     for series in args.series.split(","):
-        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-            data_cfg = compose("train", overrides=[f"data={series}", "model=rnn"]).data
+        data_cfg = compose_config(CONF_DIR, [f"data={series}", "model=rnn"]).data
         values = SOURCES[series]().to_numpy()
         h, m = data_cfg.test_size, data_cfg.season_length
         history, truth = values[:-h], values[-h:]

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import lightning as L
 import torch
-from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 
+from zoo.configs import compose_config
 from zoo.training import build_task
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
@@ -68,6 +68,19 @@ class TrainClock(L.Callback):
         return self.samples / self.seconds
 
 
+def measuring_trainer(cfg, clock: TrainClock, **settings) -> L.Trainer:
+    """The config's trainer (device, precision, epochs) with nothing but `clock` attached."""
+    return instantiate(
+        cfg.trainer,
+        logger=False,
+        callbacks=[clock],
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        **settings,
+    )
+
+
 def classic_throughput(cfg, root: str, steps: int) -> float:
     """Samples/s of the same task fed by torchvision's per-sample ToTensor pipeline."""
     from torch.utils.data import DataLoader
@@ -78,16 +91,8 @@ def classic_throughput(cfg, root: str, steps: int) -> float:
     datamodule = instantiate(cfg.data)
     task = build_task(cfg, datamodule)
     clock = TrainClock()
-    trainer = instantiate(
-        cfg.trainer,
-        max_steps=steps + clock.warmup,
-        max_epochs=-1,
-        logger=False,
-        callbacks=[clock],
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        limit_val_batches=0,
+    trainer = measuring_trainer(
+        cfg, clock, max_steps=steps + clock.warmup, max_epochs=-1, limit_val_batches=0
     )
     trainer.fit(task, train_dataloaders=loader)
     return clock.samples_per_second
@@ -100,33 +105,17 @@ def main() -> None:
     parser.add_argument("--classic-steps", type=int, default=60)
     args = parser.parse_args()
 
-    with (
-        tempfile.TemporaryDirectory() as out,
-        initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"),
-    ):
-        cfg = compose(
-            "train",
-            overrides=[
-                "model=cnn",
-                f"data.root={args.data_root}",
-                f"output_dir={out}",
-                *args.overrides,
-            ],
+    with tempfile.TemporaryDirectory() as out:
+        cfg = compose_config(
+            CONF_DIR,
+            ["model=cnn", f"data.root={args.data_root}", f"output_dir={out}", *args.overrides],
         )
         L.seed_everything(cfg.seed, verbose=False)
         datamodule = instantiate(cfg.data)
         datamodule.setup()
         task = build_task(cfg, datamodule)
         clock = TrainClock(datamodule.test_dataloader())
-        trainer = instantiate(
-            cfg.trainer,
-            logger=False,
-            callbacks=[clock],
-            enable_checkpointing=False,
-            enable_progress_bar=False,
-            enable_model_summary=False,
-            num_sanity_val_steps=0,
-        )
+        trainer = measuring_trainer(cfg, clock, num_sanity_val_steps=0)
         wall = time.perf_counter()
         trainer.fit(task, datamodule=datamodule)
         wall = time.perf_counter() - wall

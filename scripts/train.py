@@ -11,7 +11,7 @@ import hydra
 from omegaconf import DictConfig
 
 import zoo
-from zoo.config_check import unknown_key_message
+from zoo.configs import unknown_key_message
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
 

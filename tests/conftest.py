@@ -1,7 +1,8 @@
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_dir
+
+from zoo.configs import compose_config as compose_from
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
 ROOT = CONF_DIR.parent
@@ -9,8 +10,7 @@ ROOT = CONF_DIR.parent
 
 def compose_config(*overrides: str, output_dir: Path):
     """The config `scripts/train.py` would build, writing into `output_dir`, quietly."""
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        return compose("train", overrides=[*overrides, f"output_dir={output_dir}", "quiet=true"])
+    return compose_from(CONF_DIR, [*overrides, f"output_dir={output_dir}", "quiet=true"])
 
 
 @pytest.fixture

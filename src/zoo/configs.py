@@ -1,7 +1,9 @@
-"""Command-line overrides checked before Hydra runs, so a mistyped key names the valid ones.
+"""Hydra configs outside a Hydra app: composing one from a config folder (for tests,
+benchmarks and library code), and checking command-line overrides before Hydra runs.
 
 Hydra already lists the options of an unknown group choice (`model=foo`); for an unknown
-key (`model.hiden_sizes=3`) it only says the key is not in the config.
+key (`model.hiden_sizes=3`) it only says the key is not in the config, so
+`unknown_key_message` names the valid ones.
 """
 
 from pathlib import Path
@@ -11,9 +13,18 @@ from omegaconf import DictConfig, OmegaConf
 _ABSENT = object()
 
 
+def compose_config(
+    config_dir: str | Path, overrides: list[str], config_name: str = "train"
+) -> DictConfig:
+    """The config `config_name` of `config_dir` with `overrides`, as Hydra's scripts see it."""
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(config_dir=str(config_dir), version_base="1.3"):
+        return compose(config_name, overrides=list(overrides))
+
+
 def unknown_key_message(config_dir: Path, config_name: str, overrides: list[str]) -> str | None:
     """A message for the first override that changes a key the config does not have."""
-    from hydra import compose, initialize_config_dir
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.core.override_parser.types import OverrideType
 
@@ -23,8 +34,7 @@ def unknown_key_message(config_dir: Path, config_name: str, overrides: list[str]
     groups = {p.name for p in config_dir.iterdir() if p.is_dir()}
     choices = [o.input_line for o in parsed if o.key_or_group in groups]
     try:
-        with initialize_config_dir(config_dir=str(config_dir), version_base="1.3"):
-            cfg = compose(config_name, overrides=choices)
+        cfg = compose_config(config_dir, choices, config_name)
     except Exception:
         return None  # a bad group choice: Hydra's own message lists the options
     for override in parsed:
