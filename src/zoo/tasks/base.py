@@ -13,6 +13,16 @@ class ZooTask(L.LightningModule):
 
     data_kind: str  # the `kind` of data module the task trains on
 
+    def _step(self, batch, stage: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """Loss and outputs (predictions) of one batch, logged under `stage`."""
+        raise NotImplementedError
+
+    def training_step(self, batch, batch_idx: int):
+        return self._step(batch, "train")[0]
+
+    def validation_step(self, batch, batch_idx: int) -> None:
+        self._step(batch, "val")
+
     def log_loss(self, stage: str, loss: torch.Tensor) -> None:
         training = stage == "train"
         self.log(

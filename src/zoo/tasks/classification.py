@@ -95,12 +95,6 @@ class ClassificationTask(ZooTask):
         self.log_accuracy(stage, preds, y)
         return loss, preds
 
-    def training_step(self, batch, batch_idx):
-        return self._step(batch, "train")[0]
-
-    def validation_step(self, batch, batch_idx):
-        self._step(batch, "val")
-
     def test_step(self, batch, batch_idx):
         x, y = batch
         _, preds = self._step(batch, "test")

@@ -84,12 +84,6 @@ class ForecastingTask(ZooTask):
                 )
         return loss, prediction
 
-    def training_step(self, batch, batch_idx):
-        return self._step(batch, "train")[0]
-
-    def validation_step(self, batch, batch_idx):
-        self._step(batch, "val")
-
     def test_step(self, batch, batch_idx):
         x, y = batch
         _, prediction = self._step(batch, "test")

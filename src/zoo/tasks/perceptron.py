@@ -78,24 +78,24 @@ class PerceptronTask(ZooTask):
             return (scores[:, 0] > 0).long()
         return scores.argmax(dim=1)
 
-    def _evaluate(self, x, y, stage: str) -> None:
+    def _step(self, batch, stage: str):
+        x, y = batch
         scores = self(x)
         loss = perceptron_criterion(scores, y, self.num_classes)
+        predictions = self.predict_classes(scores)
         self.log_loss(stage, loss)
-        self.log_accuracy(stage, self.predict_classes(scores), y)
+        self.log_accuracy(stage, predictions, y)
+        return loss, predictions
 
     def training_step(self, batch, batch_idx):
         x, y = batch
-        self._evaluate(x, y, "train")  # before the update: what the rule is correcting
+        self._step(batch, "train")  # before the update: what the rule is correcting
         normalised = (x - self.hparams.input_mean) / self.hparams.input_std
         mistakes = perceptron_rule(self.model, normalised, y, self.hparams.lr)
         self.log("train/mistakes", float(mistakes), on_step=False, on_epoch=True, reduce_fx="sum")
 
-    def validation_step(self, batch, batch_idx):
-        self._evaluate(*batch, "val")
-
     def test_step(self, batch, batch_idx):
-        self._evaluate(*batch, "test")
+        self._step(batch, "test")
 
     def predict_step(self, batch, batch_idx):
         x = batch[0] if isinstance(batch, (tuple, list)) else batch
