@@ -1,147 +1,172 @@
-"""RNN forecasts of the four real series against seasonal naive and ETS, measured together.
+"""zoo's global RNN against seasonal naive, Theta and AutoETS, on M3 groups or single series.
 
-    python benchmarks/forecast.py [--series co2,elnino] [--seeds 1] [override ...]
+    python benchmarks/forecast.py --data m3/monthly,co2,sunspots [--seeds 3]
+                                  [--part test|validation] [override ...]
 
-For each series the test period (the last 24 values, 22 sunspot years) is held out; every
-method sees only what precedes it. Prints MASE per method and the RNN's training seconds.
-Extra arguments are Hydra overrides for the RNN runs (e.g. model.cell=lstm).
+For each data set (`m3/GROUP` is `data=m3 data.group=GROUP`; any other name is `data=NAME`)
+one RNN is trained across all its series (`model=rnn`: the config of `scripts/train.py`,
+plus the Hydra overrides given), once per seed, and every method forecasts each series from
+the same history. The figures are zoo.metrics' panel means of sMAPE and MASE: the same
+code for every method. `benchmarks/m3.py` runs this on the four M3 groups.
+
+--part validation (for choosing settings): the history is each series' training part less
+its last `horizon` values, which are the truth; the test part is never read.
+--part test (the final scoring): the history is the whole training part and the truth the
+official test part, read once, here, after all training is done.
 """
 
 import argparse
-import itertools
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
+import torch
+from hydra.utils import instantiate
 
 import zoo
+from zoo.baselines import seasonal_naive, statistical_forecasts
 from zoo.configs import compose_config
-from zoo.data import SOURCES
+from zoo.data import forecast_windows
+from zoo.forecast import forecast_panel
+from zoo.metrics import panel_means, seasonal_naive_scale
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
-SERIES = ["sunspots", "co2", "elec_equip", "elnino"]
 
 
-def seasonal_naive(history: np.ndarray, horizon: int, season: int) -> np.ndarray:
-    """The last observed season, repeated over the horizon."""
-    steps = np.arange(horizon)
-    return history[len(history) - season + steps % season]
+def data_overrides(name: str) -> list[str]:
+    """`m3/monthly` -> data=m3 data.group=monthly; `co2` -> data=co2."""
+    if name.startswith("m3/"):
+        return ["data=m3", f"data.group={name.removeprefix('m3/')}"]
+    return [f"data={name}"]
 
 
-def best_ets(history: np.ndarray, horizon: int, season: int) -> tuple[np.ndarray, str]:
-    """statsmodels' ETS, every error/trend/seasonal form that fits, best by AIC."""
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-
-    best = (np.inf, None, "")
-    positive = (history > 0).all()
-    for error, trend, damped, seasonal in itertools.product(
-        ["add", "mul"], [None, "add"], [False, True], [None, "add", "mul"]
-    ):
-        if (damped and trend is None) or (not positive and "mul" in (error, seasonal)):
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                fit = ETSModel(
-                    history,
-                    error=error,
-                    trend=trend,
-                    damped_trend=damped,
-                    seasonal=seasonal,
-                    seasonal_periods=season if seasonal else None,
-                ).fit(disp=False)
-            except Exception:
-                continue
-        if np.isfinite(fit.aic) and fit.aic < best[0]:
-            name = (
-                f"{error[0].upper()},{(trend or 'n')[0].upper()}{'d' if damped else ''},"
-                f"{(seasonal or 'n')[0].upper()}"
-            )
-            best = (fit.aic, fit.forecast(horizon), name)
-    return np.asarray(best[1]), best[2]
+def rnn_config(name: str, seed: int, output_dir: str, overrides: list[str]):
+    return compose_config(
+        CONF_DIR,
+        [
+            "model=rnn",
+            *data_overrides(name),
+            f"seed={seed}",
+            f"output_dir={output_dir}",
+            "quiet=true",
+            "logger=none",
+            "test=false",  # this script scores: the test part is read once, in main()
+            *overrides,
+        ],
+    )
 
 
-def mase(forecast: np.ndarray, truth: np.ndarray, history: np.ndarray, season: int) -> float:
-    scale = np.abs(history[season:] - history[:-season]).mean()
-    return float(np.abs(forecast - truth).mean() / scale)
+def train_and_forecast(cfg, history) -> tuple[torch.Tensor, float, float]:
+    """Train as `cfg` says, then forecast every series of `history` with the checkpoint that
+    `zoo.train` would test (best by validation loss, else the last): (forecasts, training
+    seconds, forecasting seconds)."""
+    start = time.perf_counter()
+    zoo.train(cfg)
+    train_seconds = time.perf_counter() - start
+    checkpoints = Path(cfg.output_dir) / "checkpoints"
+    best = sorted(checkpoints.glob("best-*.ckpt"))
+    start = time.perf_counter()
+    model = zoo.load_model(best[0] if best else checkpoints / "last.ckpt")
+    forecasts = forecast_panel(model, history)
+    return forecasts, train_seconds, time.perf_counter() - start
 
 
-def rnn_mase(series: str, seeds: int, overrides: list[str]) -> tuple[float, float]:
-    """Test MASE of the default RNN (mean over `seeds` runs) and mean training seconds."""
-    scores, seconds = [], []
+def score(forecasts, truth, scale) -> dict[str, float]:
+    return panel_means(torch.as_tensor(forecasts), truth, scale)
+
+
+def run_data(name: str, part: str, seeds: int, overrides: list[str]) -> list[tuple]:
+    data = instantiate(rnn_config(name, 0, "unused", overrides).data)
+    horizon, season = data.horizon, data.season_length
+    history = data.load_history()
+    if part == "validation":
+        history, truth_panel = history.split_last(horizon)
+    else:
+        truth_panel = None  # read after training, once
+    scale = seasonal_naive_scale(history.values, history.indptr, season)
+
+    forecasts: dict[str, tuple[np.ndarray, float, float]] = {}
+    start = time.perf_counter()
+    last = forecast_windows(history, max(season, 1)).__getitems__(range(len(history)))
+    forecasts["seasonal naive"] = (
+        seasonal_naive(last["x"], last["mask"], horizon, season),
+        0.0,
+        time.perf_counter() - start,
+    )
+    for method, (values, seconds) in statistical_forecasts(history, horizon, season).items():
+        forecasts[method] = (values, 0.0, seconds)  # fit and forecast are one step
+    rnn_runs = []
     for seed in range(seeds):
         with tempfile.TemporaryDirectory() as out:
-            cfg = compose_config(
-                CONF_DIR,
-                [
-                    "model=rnn",
-                    f"data={series}",
-                    f"seed={seed}",
-                    f"output_dir={out}",
-                    "quiet=true",
-                    "logger=none",
-                    *overrides,
-                ],
-            )
-            start = time.perf_counter()
-            metrics = zoo.train(cfg)
-            seconds.append(time.perf_counter() - start)
-            scores.append(metrics["test/mase"])
-    return float(np.mean(scores)), float(np.mean(seconds))
+            cfg = rnn_config(name, seed, out, overrides)
+            if part == "validation" and cfg.data.final_fit:
+                raise SystemExit("--part validation needs data.final_fit=false")
+            rnn_runs.append(train_and_forecast(cfg, history))
+            print(f"  {name} seed {seed}: trained in {rnn_runs[-1][1]:.0f} s", flush=True)
 
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--series",
-        default=",".join(SERIES),
-        help=f"comma-separated, from {','.join(SERIES)} (default: all)",
-    )
-    parser.add_argument("--seeds", type=int, default=1, help="RNN runs averaged per series")
-    parser.add_argument("overrides", nargs="*", help="Hydra overrides for the RNN runs")
-    args = parser.parse_args()
-    unknown = set(args.series.split(",")) - set(SERIES)
-    if unknown:
-        parser.error(
-            f"unknown series {', '.join(sorted(unknown))}; choose from {', '.join(SERIES)}"
+    if truth_panel is None:
+        truth_panel = data.load_test_part()
+    truth = truth_panel.values.view(len(truth_panel), horizon)
+    rows = []
+    for method, (values, train_s, predict_s) in forecasts.items():
+        figures = score(values, truth, scale)
+        rows.append((name, method, figures["smape"], 0.0, figures["mase"], 0.0, train_s, predict_s))
+    per_seed = [score(f, truth, scale) for f, _, _ in rnn_runs]
+    smapes = [f["smape"] for f in per_seed]
+    mases = [f["mase"] for f in per_seed]
+    rows.append(
+        (
+            name,
+            f"zoo RNN ({seeds} seed{'s' if seeds > 1 else ''})",
+            float(np.mean(smapes)),
+            float(np.std(smapes)),
+            float(np.mean(mases)),
+            float(np.std(mases)),
+            float(np.mean([r[1] for r in rnn_runs])),
+            float(np.mean([r[2] for r in rnn_runs])),
         )
+    )
+    if seeds > 1:
+        ensemble = torch.stack([f for f, _, _ in rnn_runs]).median(dim=0).values
+        figures = score(ensemble, truth, scale)
+        rows.append(
+            (
+                name,
+                f"zoo RNN, median of {seeds}",
+                figures["smape"],
+                0.0,
+                figures["mase"],
+                0.0,
+                0.0,
+                0.0,
+            )
+        )
+    return rows
+
+
+def main(default_data: str = "m3/monthly") -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data", default=default_data, help="comma-separated data sets")
+    parser.add_argument("--seeds", type=int, default=3, help="RNN trainings per data set")
+    parser.add_argument("--part", choices=["validation", "test"], default="test")
+    parser.add_argument("overrides", nargs="*", help="Hydra overrides for the RNN")
+    args = parser.parse_args()
 
     rows = []
-    for series in args.series.split(","):
-        data_cfg = compose_config(CONF_DIR, [f"data={series}", "model=rnn"]).data
-        values = SOURCES[series]().to_numpy()
-        h, m = data_cfg.test_size, data_cfg.season_length
-        history, truth = values[:-h], values[-h:]
-        naive = mase(seasonal_naive(history, h, m), truth, history, m)
-        ets_forecast, ets_form = best_ets(history, h, m)
-        ets = mase(ets_forecast, truth, history, m)
-        rnn, seconds = rnn_mase(series, args.seeds, args.overrides)
-        rows.append((series, h, m, naive, ets, ets_form, rnn, seconds))
+    for name in args.data.split(","):
+        rows += run_data(name, args.part, args.seeds, args.overrides)
+    print(f"\n{args.part} part: panel means (RNN: mean ± std over seeds)")
+    print("| data | method | sMAPE | MASE | training s | forecasting s |")
+    print("|---|---|---|---|---|---|")
+    for name, method, smape, smape_sd, mase, mase_sd, train_s, predict_s in rows:
+        spread = lambda sd: f" ± {sd:.2f}" if sd else ""  # noqa: E731
         print(
-            f"{series:<11} naive {naive:.3f}  ETS({ets_form}) {ets:.3f}  RNN {rnn:.3f}  "
-            f"({seconds:.1f} s)",
-            flush=True,
+            f"| {name} | {method} | {smape:.2f}{spread(smape_sd)} | {mase:.3f}{spread(mase_sd)} "
+            f"| {train_s:.0f} | {predict_s:.1f} |"
         )
-
-    print(
-        "\n| series | held out | season | seasonal naive MASE | ETS MASE (form) "
-        "| RNN MASE | RNN train s |"
-    )
-    print("|---|---|---|---|---|---|---|")
-    for series, h, m, naive, ets, form, rnn, seconds in rows:
-        print(
-            f"| {series} | {h} | {m} | {naive:.2f} | {ets:.2f} ({form}) | {rnn:.2f} "
-            f"| {seconds:.0f} |"
-        )
-    means = np.mean([[r[3], r[4], r[6]] for r in rows], axis=0)
-    print(f"| mean | | | {means[0]:.2f} | {means[1]:.2f} | {means[2]:.2f} | |")
-    beats_naive = all(r[6] < r[3] for r in rows)
-    print(
-        f"RNN below seasonal naive on every series: {beats_naive}; "
-        f"mean RNN/ETS MASE ratio: {means[2] / means[1]:.2f}"
-    )
 
 
 if __name__ == "__main__":

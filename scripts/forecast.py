@@ -1,49 +1,80 @@
-"""Forecast the next `horizon` values of a series with a trained RNN checkpoint.
+"""Forecast every series of a panel with a trained forecaster checkpoint.
 
-    python scripts/forecast.py CHECKPOINT --series co2 --out co2_forecast.csv
-    python scripts/forecast.py CHECKPOINT --csv sales.csv --column units --date-column month
+    python scripts/forecast.py CHECKPOINT sales.csv --out forecasts.csv
+    python scripts/forecast.py CHECKPOINT sales.parquet --plot store_1 store_7
+    python scripts/forecast.py CHECKPOINT --m3 monthly --out m3_forecasts.csv
+    python scripts/forecast.py CHECKPOINT --series co2
 
-Writes the forecast as CSV and a plot of history and forecast beside it (same name, .png).
-Existing files are never overwritten.
+DATA is long format, one row per (series id, time, value): columns unique_id, ds, y unless
+--id-column, --time-column and --value-column name others (--id-column '' for a file of one
+series). The forecasts are written in long format (unique_id, ds, forecast) for the
+`horizon` periods after each series' last value, and a plot beside them (same name, .png):
+the series given to --plot, or a grid of a few. Existing files are never overwritten.
 """
 
 import argparse
 import sys
 from pathlib import Path
 
-from zoo.data import SOURCES, read_csv_series
-from zoo.errors import ZooError
-from zoo.forecast import forecast_series, write_forecast
+from zoo.errors import ConfigError, ZooError
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("checkpoint", type=Path, help="a .ckpt written by model=rnn training")
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--series", choices=sorted(SOURCES), help="a built-in series")
-    source.add_argument("--csv", type=Path, help="a CSV file holding the series")
-    parser.add_argument("--column", help="the CSV column of values")
-    parser.add_argument("--date-column", help="the CSV column of dates (optional)")
-    parser.add_argument("--fill", choices=["interpolate", "ffill"], help="fill gaps in the CSV")
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("forecast.csv"),
-        help="CSV to write (default: forecast.csv); the plot goes beside it",
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("checkpoint", type=Path, help="a .ckpt written by model=rnn training")
+    parser.add_argument("data", nargs="?", type=Path, help="a CSV or Parquet file, long format")
+    parser.add_argument("--m3", metavar="GROUP", help="forecast an M3 group's training parts")
+    parser.add_argument("--series", help="forecast a built-in series (co2, sunspots, ...)")
+    parser.add_argument("--id-column", default="unique_id", help="'' for a single series")
+    parser.add_argument("--time-column", default="ds", help="'' for rows in time order")
+    parser.add_argument("--value-column", default="y")
+    parser.add_argument("--fill", choices=["interpolate", "ffill"], help="fill missing values")
+    parser.add_argument("--out", type=Path, default=Path("forecasts.csv"), help="CSV to write")
+    parser.add_argument("--plot", nargs="+", metavar="ID", help="series to plot (default: a few)")
     args = parser.parse_args()
+    if sum(x is not None for x in (args.data, args.m3, args.series)) != 1:
+        parser.error("give exactly one of DATA, --m3 GROUP or --series NAME")
+
     try:
-        if args.csv:
-            if not args.column:
-                parser.error("--csv needs --column")
-            series = read_csv_series(args.csv, args.column, args.date_column, args.fill)
+        import zoo
+        from zoo.data import PanelDataModule
+        from zoo.forecast import forecast_frame, forecast_panel, plot_forecasts, refuse_existing
+
+        png = args.out.with_suffix(".png")
+        refuse_existing(args.out, png)
+        model = zoo.load_model(args.checkpoint)
+        if not hasattr(model, "horizon"):
+            raise ConfigError(f"{args.checkpoint} holds a {type(model).__name__}, not a forecaster")
+        if args.data:
+            source = "parquet" if args.data.suffix.lower() in (".parquet", ".pq") else "csv"
+            data = PanelDataModule(
+                source=source,
+                path=str(args.data),
+                horizon=model.horizon,
+                id_column=args.id_column or None,
+                time_column=args.time_column or None,
+                value_column=args.value_column,
+                fill=args.fill,
+            )
+            panel = data.load_panel()  # all of it: the forecasts follow its last values
+        elif args.m3:
+            panel = PanelDataModule(source="m3", group=args.m3).load_panel()
         else:
-            series = SOURCES[args.series]()
-        forecast = forecast_series(args.checkpoint, series)
-        png = write_forecast(forecast, series, args.out)
+            panel = PanelDataModule(source=args.series, horizon=model.horizon).load_panel()
+        forecasts = forecast_panel(model, panel)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        forecast_frame(panel, forecasts).to_csv(args.out, index=False)
+        shown = args.plot or [str(i) for i in panel.ids[:: max(1, len(panel) // 6)][:6]]
+        plot_forecasts(panel, forecasts, shown, png)
     except ZooError as error:
         sys.exit(f"error: {error}")
-    print(forecast.to_string())
+    short = int((panel.lengths < model.min_input_length).sum())
+    print(
+        f"forecast {len(panel)} series, {model.horizon} steps each"
+        + (f" ({short} too short for the network: seasonal naive)" if short else "")
+    )
     print(f"wrote {args.out} and {png}")
 
 

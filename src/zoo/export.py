@@ -2,7 +2,8 @@
 
 The exported graph takes what the task's `forward` takes from a user: raw pixels in [0, 1]
 for classifiers (normalisation built in), raw series values for forecasters (scaling in,
-unscaling out); classifiers return logits.
+unscaling out, inside the network); classifiers return logits. An exported forecaster
+reads a full window of `input_length` observed values.
 """
 
 from pathlib import Path
@@ -19,21 +20,18 @@ class ExportedNetwork(nn.Module):
         super().__init__()
         self.network = task.model
         hp = task.hparams
-        forecaster = "series_mean" in hp
-        self.in_mean = float(hp.series_mean if forecaster else hp.input_mean)
-        self.in_std = float(hp.series_std if forecaster else hp.input_std)
-        self.out_mean, self.out_std = (self.in_mean, self.in_std) if forecaster else (0.0, 1.0)
+        self.in_mean = float(hp.get("input_mean", 0.0))  # forecasters scale inside the network
+        self.in_std = float(hp.get("input_std", 1.0))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.network((x - self.in_mean) / self.in_std)
-        return out * self.out_std + self.out_mean
+        return self.network((x - self.in_mean) / self.in_std)
 
 
 def example_input(task: L.LightningModule, batch: int = 2) -> torch.Tensor:
     """A random batch of the shape the task's checkpoint says its inputs have."""
     hp = task.hparams
-    if "series_mean" in hp:
-        return torch.randn(batch, hp.model_kwargs["input_length"]) * hp.series_std + hp.series_mean
+    if task.data_kind == "forecasting":  # a full window of positive raw values
+        return torch.rand(batch, hp.model_kwargs["input_length"]) * 100 + 50
     return torch.rand(batch, *hp.input_shape)
 
 

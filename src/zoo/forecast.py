@@ -1,57 +1,65 @@
-"""Forecasting from a checkpoint: the next `horizon` values after a series, as CSV and PNG."""
+"""Forecasting every series of a panel with a trained forecaster; long-format output."""
 
 from pathlib import Path
 
 import pandas as pd
 import torch
+from torch import nn
 
-from zoo.checkpoints import load_task
-from zoo.errors import ConfigError, DataError
-
-
-def future_index(index: pd.Index, horizon: int) -> pd.Index:
-    """Dates (when the series has a regular frequency) or positions after `index`."""
-    if isinstance(index, pd.DatetimeIndex) and len(index) > 2:
-        freq = index.freq or pd.infer_freq(index)
-        if freq:
-            return pd.date_range(index[-1], periods=horizon + 1, freq=freq)[1:]
-    start = len(index)
-    return pd.RangeIndex(start, start + horizon)
+from zoo.data.panel import Panel
+from zoo.data.windows import forecast_windows
+from zoo.errors import ConfigError
 
 
-def forecast_series(checkpoint: str | Path, series: pd.Series) -> pd.Series:
-    """The next `horizon` values after `series`, from a forecasting checkpoint."""
-    task = load_task(checkpoint)
-    if not hasattr(task, "forecast"):
-        raise ConfigError(f"{checkpoint} holds a {type(task).__name__}, not a forecaster")
-    length = task.hparams.model_kwargs["input_length"]
-    if len(series) < length:
-        raise DataError(f"the model reads {length} values, the series has only {len(series)}")
-    values = task.forecast(torch.tensor(series.to_numpy(), dtype=torch.float32))
-    return pd.Series(values.numpy(), index=future_index(series.index, len(values)), name="forecast")
+@torch.no_grad()
+def forecast_panel(model: nn.Module, panel: Panel, batch_size: int = 4096) -> torch.Tensor:
+    """(series, horizon) forecasts after the end of every series of `panel`.
+
+    `model` is a forecaster such as `RNNForecaster`: raw values and mask in, raw forecasts
+    out; it reads the last `model.input_length` values of each series.
+    """
+    windows = forecast_windows(panel, model.input_length)
+    device = next(model.parameters()).device
+    forecasts = []
+    for start in range(0, len(windows), batch_size):
+        batch = windows.__getitems__(range(start, min(start + batch_size, len(windows))))
+        forecasts.append(model(batch["x"].to(device), batch["mask"].to(device)).float().cpu())
+    return torch.cat(forecasts) if forecasts else torch.empty(0, model.horizon)
 
 
-def write_forecast(
-    forecast: pd.Series, history: pd.Series, csv_path: Path, history_shown: int = 120
-) -> Path:
-    """Write the forecast as CSV at `csv_path` and a plot beside it; returns the PNG path."""
-    from zoo.plots import forecast_figure
+def forecast_frame(panel: Panel, forecasts: torch.Tensor, column: str = "forecast"):
+    """Long format: one row per (unique_id, ds) after each series' end, and its forecast."""
+    horizon = forecasts.shape[1]
+    times = [panel.times(i, int(panel.lengths[i]), horizon) for i in range(len(panel))]
+    return pd.DataFrame(
+        {
+            "unique_id": panel.ids.repeat(horizon),
+            "ds": [t for series in times for t in series],
+            column: forecasts.reshape(-1).numpy(),
+        }
+    )
 
-    png_path = csv_path.with_suffix(".png")
-    for path in (csv_path, png_path):
+
+def refuse_existing(*paths: Path) -> None:
+    """Nothing a user wrote is overwritten: stop if any of `paths` exists."""
+    for path in paths:
         if path.exists():
             raise ConfigError(f"{path} exists; choose another --out (nothing was overwritten)")
-    csv_path.parent.mkdir(parents=True, exist_ok=True)
-    forecast.rename_axis("time").to_csv(csv_path)
-    shown = history.iloc[-history_shown:]
-    index = (
-        shown.index.append(forecast.index) if isinstance(shown.index, pd.DatetimeIndex) else None
-    )
-    figure = forecast_figure(
-        shown.to_numpy(),
-        forecast.to_numpy(),
-        index=index,
-        title=f"{history.name}: next {len(forecast)} values",
-    )
-    figure.savefig(png_path)
-    return png_path
+
+
+def plot_forecasts(
+    panel: Panel, forecasts: torch.Tensor, ids: list[str], path: Path, history_shown: int = 120
+) -> Path:
+    """A grid of the series `ids`: recent history and forecast, saved as a PNG at `path`."""
+    from zoo.plots import forecast_grid
+
+    position = {str(name): i for i, name in enumerate(panel.ids)}
+    unknown = [i for i in ids if i not in position]
+    if unknown:
+        raise ConfigError(f"no series {', '.join(map(repr, unknown))} in the data")
+    panels = [
+        (i, panel.series(position[i])[-history_shown:], forecasts[position[i]], None) for i in ids
+    ]
+    figure = forecast_grid(panels, columns=min(3, len(panels)))
+    figure.savefig(path)
+    return path

@@ -72,6 +72,8 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, flo
     task = build_task(cfg, datamodule)
     loggers = _instantiate_all(cfg.get("logger"))
     callbacks = _instantiate_all(cfg.get("callbacks")) + list(extra_callbacks or [])
+    if not datamodule.has_validation:  # nothing to monitor: the last checkpoint is the one
+        callbacks = [c for c in callbacks if not getattr(c, "monitor", None)]
     if cfg.quiet:
         callbacks = [c for c in callbacks if not isinstance(c, RichProgressBar)]
     trainer: L.Trainer = instantiate(

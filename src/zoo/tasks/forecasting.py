@@ -1,35 +1,29 @@
-"""Multi-step forecasting: loss on standardised values, metrics in the series' own units."""
+"""Multi-step forecasting of a panel: loss in each window's own scale, metrics in the series'
+own units, as the M competitions count them."""
 
 from typing import Literal
 
 import torch
 import torch.nn.functional as F
 
+from zoo.metrics import PanelForecastMetrics, smape, window_seasonal_scale
 from zoo.models import create_model
 from zoo.tasks.base import ZooTask
 from zoo.tasks.summaries import log_figure
 
-LOSSES = {"mse": F.mse_loss, "mae": F.l1_loss, "huber": F.smooth_l1_loss}
-
-
-def forecast_errors(forecast: torch.Tensor, truth: torch.Tensor, mase_scale: float) -> dict:
-    """MAE, RMSE, sMAPE (%) and MASE of forecasts against the truth, both (N, horizon)."""
-    error = forecast - truth
-    mae = error.abs().mean()
-    return {
-        "mae": mae,
-        "rmse": error.square().mean().sqrt(),
-        "smape": 200 * (error.abs() / (forecast.abs() + truth.abs()).clamp_min(1e-8)).mean(),
-        "mase": mae / mase_scale,
-    }
+SCALED_LOSSES = {"mae": F.l1_loss, "mse": F.mse_loss, "huber": F.smooth_l1_loss}
+LOSSES = (*SCALED_LOSSES, "mase", "smape")
+SHOWN_AT_TEST = 6
 
 
 class ForecastingTask(ZooTask):
-    """Trains a registered forecaster on windows of a standardised series.
+    """Trains a registered forecaster (such as `rnn`) on windows drawn from every series.
 
-    The series' training mean and standard deviation, its season length and the MASE
-    denominator are hyperparameters, saved in the checkpoint, so `forecast` works on raw
-    values without the data module.
+    Batches are dicts from `zoo.data.PanelDataModule`: inputs `x`, their `mask`, targets
+    `y`, the `series` number and, for validation and test, each series' MASE `scale`. The
+    loss compares forecasts and targets in the network's scaled space (for log scaling, an
+    L1 loss there is a relative error, like sMAPE). Validation and test log the panel means
+    of sMAPE, MASE and MAPE, and MAE and RMSE over all values (`zoo.metrics`).
     """
 
     data_kind = "forecasting"
@@ -38,65 +32,99 @@ class ForecastingTask(ZooTask):
         self,
         model_name: str,
         model_kwargs: dict,
-        loss: Literal["mse", "mae", "huber"] = "mse",
+        loss: Literal["mae", "mse", "huber", "mase", "smape"] = "mae",
         optimizer: Literal["sgd", "adam", "adamw"] = "adamw",
-        lr: float = 3e-3,
+        lr: float = 1e-3,
         weight_decay: float = 0.0,
         scheduler: Literal["onecycle", "cosine"] | None = "cosine",
-        series_mean: float = 0.0,
-        series_std: float = 1.0,
-        season_length: int = 1,
-        mase_scale: float = 1.0,
+        series_ids_shown: list[str] | None = None,
     ) -> None:
         super().__init__()
         if loss not in LOSSES:
             raise ValueError(f"unknown loss {loss!r}; choose one of: {', '.join(LOSSES)}")
         self.save_hyperparameters()
         self.model = create_model(model_name, **model_kwargs)
-        self._test_example: tuple[torch.Tensor, ...] | None = None
+        self.val_metrics = PanelForecastMetrics()
+        self.test_metrics = PanelForecastMetrics()
+        self._shown: list[tuple] = []
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, input_length) standardised values -> (B, horizon) standardised forecasts."""
-        return self.model(x)
-
-    def unscale(self, values: torch.Tensor) -> torch.Tensor:
-        return values * self.hparams.series_std + self.hparams.series_mean
-
-    @torch.no_grad()
-    def forecast(self, history: torch.Tensor) -> torch.Tensor:
-        """The next `horizon` values after `history` (raw units, last input_length used)."""
-        length = self.hparams.model_kwargs.get("input_length") or len(history)
-        x = (history[-length:].float() - self.hparams.series_mean) / self.hparams.series_std
-        return self.unscale(self(x.unsqueeze(0).to(self.device)))[0].cpu()
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, input_length) raw values -> (B, horizon) raw forecasts."""
+        return self.model(x, mask)
 
     def _step(self, batch, stage: str):
-        x, y = batch
-        prediction = self(x)
-        loss = LOSSES[self.hparams.loss](prediction, y)
+        x, mask, y = batch["x"], batch["mask"], batch["y"]
+        z, scale = self.model.scaled_forward(x, mask)  # (members, B, horizon)
+        loss = self.loss(z.float(), scale, batch)  # the members' mean loss
         self.log_loss(stage, loss)
-        if stage != "train":
-            errors = forecast_errors(
-                self.unscale(prediction), self.unscale(y), self.hparams.mase_scale
-            )
-            for name, value in errors.items():
-                self.log(
-                    f"{stage}/{name}", value, on_epoch=True, prog_bar=name == "mase", sync_dist=True
-                )
-        return loss, prediction
+        if stage == "train":
+            return loss, None
+        forecast = self.model(x, mask).float()
+        getattr(self, f"{stage}_metrics").update(forecast, y.float(), batch["scale"])
+        return loss, forecast
+
+    def loss(self, z: torch.Tensor, scale: tuple, batch: dict) -> torch.Tensor:
+        """The training loss of (members, B, horizon) scaled forecasts.
+
+        mae/mse/huber compare them with the targets in the scaled space; "mase" compares
+        forecasts and targets in the series' units, each window's error divided by its
+        inputs' mean seasonal change; "smape" is the symmetric percentage error.
+        """
+        name = self.hparams.loss
+        if name in SCALED_LOSSES:
+            target = self.model.scale_targets(batch["y"], scale).expand_as(z)
+            return SCALED_LOSSES[name](z, target.float())
+        forecast = self.model.unscale_values(z, *(s.float() for s in scale))
+        y = batch["y"].float()
+        if name == "smape":
+            return smape(forecast, y.expand_as(forecast)).mean() / 100
+        season = self.model.season_length
+        denominator = window_seasonal_scale(batch["x"].float(), batch["mask"], season)
+        return ((forecast - y).abs() / denominator.view(1, -1, 1)).mean()
+
+    def _log_panel_metrics(self, stage: str) -> None:
+        metrics = getattr(self, f"{stage}_metrics")
+        for name, value in metrics.compute().items():
+            self.log(f"{stage}/{name}", value, prog_bar=name in ("smape", "mase"))
+        metrics.reset()
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_panel_metrics("val")
 
     def test_step(self, batch, batch_idx):
-        x, y = batch
-        _, prediction = self._step(batch, "test")
-        # the latest test window: the forecast from the end of the known series
-        self._test_example = tuple(self.unscale(t[-1]).cpu() for t in (x, y, prediction))
+        _, forecast = self._step(batch, "test")
+        wanted = self._shown_series()
+        for row in (torch.isin(batch["series"], wanted)).nonzero().flatten().tolist():
+            if len(self._shown) < SHOWN_AT_TEST:
+                self._shown.append(
+                    tuple(
+                        t[row].float().cpu()
+                        for t in (batch["series"], batch["x"], batch["mask"], batch["y"], forecast)
+                    )
+                )
 
-    def predict_step(self, batch, batch_idx):
-        x = batch[0] if isinstance(batch, (tuple, list)) else batch
-        return self.unscale(self(x))
+    def _shown_series(self) -> torch.Tensor:
+        datamodule = getattr(self.trainer, "datamodule", None)
+        ids = self.hparams.series_ids_shown or []
+        if datamodule is None or not ids or getattr(datamodule, "history", None) is None:
+            return torch.empty(0, dtype=torch.long, device=self.device)
+        position = {str(name): i for i, name in enumerate(datamodule.history.ids)}
+        return torch.tensor([position[i] for i in ids if i in position], device=self.device)
+
+    def on_test_epoch_start(self) -> None:
+        self._shown = []
 
     def on_test_epoch_end(self) -> None:
-        from zoo.plots import forecast_figure
+        self._log_panel_metrics("test")
+        if self._shown:
+            from zoo.plots import forecast_grid
 
-        if self._test_example is not None:
-            history, truth, forecast = self._test_example
-            log_figure(self, "test/forecast", forecast_figure(history, forecast, truth))
+            ids = self.trainer.datamodule.history.ids
+            panels = [
+                (str(ids[int(series)]), x[mask.bool()], forecast, y)
+                for series, x, mask, y, forecast in self._shown
+            ]
+            log_figure(self, "test/forecasts", forecast_grid(panels))
+
+    def predict_step(self, batch, batch_idx):
+        return self(batch["x"], batch["mask"])

@@ -1,0 +1,354 @@
+"""A panel of time series stored as one flat array with offsets, and its long-format I/O.
+
+Series `i` is `values[indptr[i]:indptr[i + 1]]` (statsforecast's `GroupedArray`,
+neuralforecast's `TimeSeriesDataset`): no padding to the longest series, so a panel of
+100,000 series x 300 values is 30 million floats (120 MB) however ragged it is.
+
+A long-format frame has one row per (series id, time, value): the `unique_id, ds, y`
+convention of statsforecast and neuralforecast. Times are either dates (one pandas
+frequency for the whole panel) or integers (one step for the whole panel); each series is
+regular, and a series' times are `start + k * step`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from zoo.errors import DataError
+
+MAX_ROWS_NAMED = 5
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Series of different lengths: `values` (total,) float32, `indptr` (n + 1,) int64.
+
+    `ids` names each series; `starts` holds each series' first time (a date or an integer)
+    and `step` the time between values (a pandas offset such as `MS`, or an integer).
+    """
+
+    ids: np.ndarray
+    values: torch.Tensor
+    indptr: torch.Tensor
+    starts: pd.Index
+    step: object = 1
+
+    def __post_init__(self) -> None:
+        if len(self.ids) + 1 != len(self.indptr) or len(self.starts) != len(self.ids):
+            raise ValueError("ids, starts and indptr disagree on the number of series")
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def lengths(self) -> torch.Tensor:
+        """(n,) number of values of each series."""
+        return self.indptr.diff()
+
+    def series(self, i: int) -> torch.Tensor:
+        return self.values[self.indptr[i] : self.indptr[i + 1]]
+
+    def times(self, i: int, offset: int = 0, count: int | None = None) -> pd.Index:
+        """Times of series i's values offset..offset+count (count beyond the end: the future)."""
+        count = int(self.lengths[i]) - offset if count is None else count
+        start = self.starts[i]
+        if isinstance(self.step, int | np.integer):
+            first = int(start) + offset * int(self.step)
+            return pd.RangeIndex(first, first + count * int(self.step), int(self.step))
+        return pd.date_range(start, periods=offset + count, freq=self.step)[offset:]
+
+    @classmethod
+    def from_arrays(cls, ids, arrays: list, starts=None, step: object = 1) -> Panel:
+        """A panel of the 1-D arrays `arrays`, named `ids`, starting at `starts` (default 0)."""
+        lengths = torch.tensor([len(a) for a in arrays], dtype=torch.int64)
+        indptr = torch.zeros(len(arrays) + 1, dtype=torch.int64)
+        torch.cumsum(lengths, 0, out=indptr[1:])
+        flat = np.concatenate([np.asarray(a, dtype=np.float32) for a in arrays]) if arrays else []
+        starts = pd.Index([0] * len(arrays) if starts is None else list(starts))
+        return cls(np.asarray(ids, dtype=object), torch.as_tensor(flat), indptr, starts, step)
+
+    @classmethod
+    def from_series(cls, series: pd.Series, name: str | None = None) -> Panel:
+        """A panel of one: a single series indexed by dates or positions."""
+        name = name or series.name or "series"
+        index = series.index
+        if isinstance(index, pd.DatetimeIndex):
+            step = index.freq or (pd.infer_freq(index) if len(index) > 2 else None)
+            if step is None:
+                raise DataError(f"series {name!r}: its dates have no regular frequency")
+            step = pd.tseries.frequencies.to_offset(step).freqstr
+            start = index[0]
+        else:
+            step, start = 1, 0
+        return cls.from_arrays([name], [series.to_numpy(dtype=np.float32)], [start], step)
+
+    def split_last(self, count: int) -> tuple[Panel, Panel]:
+        """(all but the last `count` values of each series, the last `count` values)."""
+        short = (self.lengths <= count).nonzero().flatten()
+        if len(short):
+            names = ", ".join(repr(self.ids[i]) for i in short[:MAX_ROWS_NAMED].tolist())
+            raise DataError(
+                f"{len(short)} series have no more than {count} values, so nothing is left "
+                f"before their last {count}: {names}"
+            )
+        head_lengths, tail_lengths = self.lengths - count, torch.full_like(self.lengths, count)
+        position = torch.arange(len(self.values)) - torch.repeat_interleave(
+            self.indptr[:-1], self.lengths
+        )
+        in_tail = position >= torch.repeat_interleave(head_lengths, self.lengths)
+        tail_starts = pd.Index(
+            [self.times(i, int(head_lengths[i]), 1)[0] for i in range(len(self))]
+        )
+        return (
+            self._with(self.values[~in_tail], head_lengths, self.starts),
+            self._with(self.values[in_tail], tail_lengths, tail_starts),
+        )
+
+    def concat(self, later: Panel) -> Panel:
+        """Each series followed by the same series' values in `later`."""
+        if not np.array_equal(self.ids, later.ids):
+            raise ValueError("the panels hold different series")
+        lengths = self.lengths + later.lengths
+        series = torch.repeat_interleave(torch.arange(len(self)), self.lengths)
+        later_series = torch.repeat_interleave(torch.arange(len(self)), later.lengths)
+        order = torch.argsort(torch.cat([series * 2, later_series * 2 + 1]), stable=True)
+        values = torch.cat([self.values, later.values])[order]
+        return self._with(values, lengths, self.starts)
+
+    def _with(self, values: torch.Tensor, lengths: torch.Tensor, starts: pd.Index) -> Panel:
+        indptr = torch.zeros(len(lengths) + 1, dtype=torch.int64)
+        torch.cumsum(lengths, 0, out=indptr[1:])
+        return Panel(self.ids, values.contiguous(), indptr, starts, self.step)
+
+    def to_frame(
+        self, id_col: str = "unique_id", time_col: str = "ds", value_col: str = "y"
+    ) -> pd.DataFrame:
+        """The long-format frame: one row per (id, time, value)."""
+        return pd.DataFrame(
+            {
+                id_col: np.repeat(self.ids, self.lengths.numpy()),
+                time_col: np.concatenate(
+                    [self.times(i) for i in range(len(self))] if len(self) else [[]]
+                ),
+                value_col: self.values.numpy(),
+            }
+        )
+
+
+def _rows(rows: np.ndarray) -> str:
+    """'data rows 3, 7, 9 and 12 more' for an array of data-row numbers (from 1)."""
+    rows = np.sort(np.asarray(rows))
+    shown = ", ".join(str(r) for r in rows[:MAX_ROWS_NAMED])
+    more = f" and {len(rows) - MAX_ROWS_NAMED} more" if len(rows) > MAX_ROWS_NAMED else ""
+    return f"data row{'s' if len(rows) > 1 else ''} {shown}{more}"
+
+
+def read_long_frame(path: str | Path) -> pd.DataFrame:
+    """A CSV or Parquet file as a frame, or a DataError naming the path and the fix."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise DataError(f"no data file at {path}; pass data.path=FILE (a .csv or .parquet)")
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+        # blank lines skipped: a trailing empty line is not a missing value
+        return pd.read_csv(path, skip_blank_lines=True)
+    except Exception as error:
+        raise DataError(f"could not read {path}: {type(error).__name__}: {error}") from None
+
+
+def panel_from_frame(
+    frame: pd.DataFrame,
+    id_col: str | None = "unique_id",
+    time_col: str | None = "ds",
+    value_col: str = "y",
+    source: str = "the data",
+    sort: bool = True,
+    fill: str | None = None,
+) -> Panel:
+    """Check a long-format frame and build its panel; every problem names series and rows.
+
+    Data rows are numbered from 1 in file order (a CSV's header is line 1, so data row r is
+    line r + 1). Without `id_col` the frame is one series; without `time_col` its rows are
+    in time order. Rows out of time order within their series are sorted when `sort` (with
+    a warning naming them), else refused. Blank values are refused by row, or filled within
+    their series when `fill` is "interpolate" (linear) or "ffill" (last value carried on).
+    """
+    if fill not in (None, "interpolate", "ffill"):
+        raise DataError(f"unknown fill {fill!r}; choose interpolate or ffill")
+    frame = frame.reset_index(drop=True)
+    rows = np.arange(1, len(frame) + 1)
+    for role, column in (("id", id_col), ("time", time_col), ("value", value_col)):
+        if column is not None and column not in frame.columns:
+            columns = ", ".join(map(str, frame.columns))
+            raise DataError(
+                f"{source} has no {role} column {column!r}; its columns: {columns}. "
+                f"Name the right one with data.{role}_column=NAME"
+            )
+    if frame.empty:
+        raise DataError(f"{source} holds no rows")
+    values = _checked_values(frame[value_col], rows, value_col, source)
+
+    if id_col is None:
+        ids = np.full(len(frame), "series", dtype=object)
+    else:
+        empty = frame[id_col].isna().to_numpy()
+        if empty.any():
+            raise DataError(f"column {id_col!r} of {source} is empty at {_rows(rows[empty])}")
+        ids = frame[id_col].astype(str).to_numpy(dtype=object)
+    if time_col is None:
+        times, step = pd.Series(ids).groupby(ids).cumcount(), 1  # position in its series
+    else:
+        times, step = _parse_times(frame[time_col], rows, time_col, source)
+    table = pd.DataFrame({"id": ids, "time": times.to_numpy(), "y": values, "row": rows})
+
+    repeated = table.duplicated(["id", "time"], keep=False).to_numpy()
+    if repeated.any():
+        first = table[repeated].iloc[0]
+        raise DataError(
+            f"{source} has {int(repeated.sum())} rows that repeat a (series, time) pair, at "
+            f"{_rows(rows[repeated])} (first: series {first['id']!r} at {first['time']}); "
+            "keep one row per series and time"
+        )
+    previous = table.groupby("id", sort=False)["time"].shift()
+    backwards = (previous.notna() & (table["time"] < previous)).to_numpy()
+    if backwards.any():
+        if not sort:
+            raise DataError(
+                f"{source} is not in time order within its series at {_rows(rows[backwards])}"
+            )
+        log.warning(
+            "%s: %d rows came before an earlier time of their series (%s); sorted by time",
+            source,
+            int(backwards.sum()),
+            _rows(rows[backwards]),
+        )
+    table = table.sort_values(["id", "time"], kind="stable").reset_index(drop=True)
+    blank = table["y"].isna().to_numpy()
+    if blank.any():
+        if fill is None:
+            raise DataError(
+                f"column {value_col!r} of {source} has {int(blank.sum())} missing values, at "
+                f"{_rows(table['row'][blank])}; fill them in the file, or pass "
+                "data.fill=interpolate or data.fill=ffill"
+            )
+        by_series = table.groupby("id", sort=False)["y"]
+        if fill == "interpolate":
+            table["y"] = by_series.transform(lambda y: y.interpolate(limit_direction="both"))
+        else:
+            table["y"] = by_series.transform(lambda y: y.ffill().bfill())
+        if table["y"].isna().any():
+            empty = table.loc[table["y"].isna(), "id"].iloc[0]
+            raise DataError(f"{source}: series {empty!r} has no values to fill from")
+
+    # one regular step within every series: a skipped period is a gap, not a new step
+    first_of_series = table["id"].ne(table["id"].shift()).to_numpy()
+    if step is None:  # dates: the panel's one frequency
+        step = _infer_date_step(table, first_of_series, source)
+    time_values = table["time"].to_numpy()
+    irregular = np.zeros(len(table), dtype=bool)
+    irregular[1:] = ~first_of_series[1:] & (time_values[1:] != _next_times(time_values, step)[:-1])
+    if irregular.any():
+        first = table[irregular].iloc[0]
+        raise DataError(
+            f"{source}: series {first['id']!r} skips a period before its value at data row "
+            f"{first['row']} ({first['time']}); every series needs one value per period "
+            f"({step}); periods are skipped before {_rows(table['row'][irregular])}"
+        )
+
+    series_ids = table["id"].to_numpy()[first_of_series]
+    lengths = np.diff(np.append(np.flatnonzero(first_of_series), len(table)))
+    single = lengths < 2
+    if single.any():
+        names = ", ".join(repr(s) for s in series_ids[single][:MAX_ROWS_NAMED])
+        raise DataError(
+            f"{source}: {int(single.sum())} series have a single value ({names}); "
+            "a forecaster needs at least two: drop them"
+        )
+    indptr = torch.zeros(len(lengths) + 1, dtype=torch.int64)
+    torch.cumsum(torch.as_tensor(lengths, dtype=torch.int64), 0, out=indptr[1:])
+    return Panel(
+        np.asarray(series_ids, dtype=object),
+        torch.as_tensor(table["y"].to_numpy(dtype=np.float32)),
+        indptr,
+        pd.Index(time_values[first_of_series]),
+        step,
+    )
+
+
+def _checked_values(raw: pd.Series, rows: np.ndarray, name: str, source: str) -> np.ndarray:
+    """The value column as floats, NaN where blank; text and infinities refused by row."""
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    blank = raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy()
+    text = np.isnan(values) & ~blank
+    if text.any():
+        first = raw.iloc[int(np.argmax(text))]
+        raise DataError(
+            f"column {name!r} of {source} is not numeric: {_rows(rows[text])} (first: {first!r})"
+        )
+    infinite = np.isinf(values)
+    if infinite.any():
+        raise DataError(f"column {name!r} of {source} is infinite at {_rows(rows[infinite])}")
+    values[blank] = np.nan
+    return values
+
+
+def _parse_times(column: pd.Series, rows: np.ndarray, name: str, source: str):
+    """(times, step): integer times (step 1) when most are numbers, else dates (the step is
+    inferred from the panel later); entries that are neither are refused by row."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        numeric = pd.Series(np.nan, index=column.index)  # dates already (Parquet, frames)
+    else:
+        numeric = pd.to_numeric(column, errors="coerce")
+    if numeric.notna().mean() >= 0.5:
+        bad = (numeric.isna() | (numeric != numeric.round())).to_numpy()
+        kind = "integers"
+    else:
+        dates = pd.to_datetime(column, errors="coerce", format="mixed")
+        bad = dates.isna().to_numpy()
+        kind = "dates"
+    if bad.any():
+        first = column.iloc[int(np.argmax(bad))]
+        raise DataError(
+            f"time column {name!r} of {source} holds {kind} but not at {_rows(rows[bad])} "
+            f"(first: {first!r})"
+        )
+    return (numeric.astype(np.int64), 1) if kind == "integers" else (dates, None)
+
+
+def _infer_date_step(table: pd.DataFrame, group_start: np.ndarray, source: str) -> str:
+    """The one pandas frequency of every series (each checked on its first values)."""
+    found = {}
+    times = table["time"].to_numpy()
+    starts = np.flatnonzero(group_start)
+    ends = np.append(starts[1:], len(table))
+    for start, end in zip(starts, ends, strict=True):
+        if end - start < 3:
+            continue
+        freq = pd.infer_freq(pd.DatetimeIndex(times[start : min(end, start + 50)]))
+        found.setdefault(freq, table["id"].iloc[start])
+    if None in found:
+        raise DataError(
+            f"{source}: the dates of series {found[None]!r} have no regular frequency; "
+            "every series needs one value per period"
+        )
+    if len(found) > 1:
+        listed = ", ".join(f"{f} (e.g. series {s!r})" for f, s in found.items())
+        raise DataError(f"{source} mixes frequencies: {listed}; forecast them as separate panels")
+    if not found:
+        raise DataError(f"{source}: every series is too short to tell its frequency")
+    return pd.tseries.frequencies.to_offset(next(iter(found))).freqstr
+
+
+def _next_times(times: np.ndarray, step: object) -> np.ndarray:
+    """The time one step after each of `times`."""
+    if isinstance(step, int | np.integer):
+        return times + step
+    return (pd.DatetimeIndex(times) + pd.tseries.frequencies.to_offset(step)).to_numpy()

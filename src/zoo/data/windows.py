@@ -1,0 +1,86 @@
+"""Forecast windows of a panel, kept as an index and gathered a batch at a time.
+
+A window of series i with cutoff c (the number of its values known at forecast time) reads
+the inputs `series[c - input_length : c]` and the targets `series[c : c + horizon]`. Inputs
+before the series' first value are padding: zeros, marked False in the window's mask. No
+window is ever copied out in advance: the dataset holds, per series, its first and last
+cutoff, and a batch of window numbers becomes (series, cutoff) pairs by a binary search
+over the running window counts, then one gather from the flat panel.
+"""
+
+import torch
+from torch.utils.data import Dataset
+
+from zoo.data.panel import Panel
+
+
+class PanelWindows(Dataset):
+    """Windows with cutoffs `first_cutoff[i]..last_cutoff[i]` (inclusive) for each series i.
+
+    Items are dicts of tensors: `x` (input_length,) inputs, `mask` (input_length,) True
+    where observed, `y` (horizon,) targets, `series` the series' number and, when
+    `mase_scale` is given, `scale`: that series' MASE denominator.
+    """
+
+    def __init__(
+        self,
+        panel: Panel,
+        input_length: int,
+        horizon: int,
+        first_cutoff: torch.Tensor,
+        last_cutoff: torch.Tensor,
+        mase_scale: torch.Tensor | None = None,
+    ) -> None:
+        if (last_cutoff + horizon > panel.lengths).any():
+            raise ValueError("a window's targets reach past the end of its series")
+        self.panel = panel
+        self.input_length = input_length
+        self.horizon = horizon
+        self.first_cutoff = first_cutoff.long()
+        counts = (last_cutoff.long() - self.first_cutoff + 1).clamp_min(0)
+        self.ends = torch.cumsum(counts, 0)  # (n,) windows of series 0..i together
+        self.mase_scale = mase_scale
+        self.offsets = torch.arange(-input_length, horizon)  # relative to the cutoff
+
+    def __len__(self) -> int:
+        return int(self.ends[-1]) if len(self.ends) else 0
+
+    def windows_per_series(self) -> torch.Tensor:
+        return self.ends.diff(prepend=torch.zeros(1, dtype=self.ends.dtype))
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        return {k: v[0] for k, v in self.__getitems__([index]).items()}
+
+    def __getitems__(self, indices) -> dict[str, torch.Tensor]:
+        index = torch.as_tensor(indices, dtype=torch.int64)
+        series = torch.searchsorted(self.ends, index, right=True)
+        before = torch.where(series > 0, self.ends[(series - 1).clamp_min(0)], 0)
+        cutoff = self.first_cutoff[series] + index - before
+        position = cutoff.unsqueeze(1) + self.offsets  # (B, L + H) within the series
+        observed = position >= 0
+        flat = self.panel.indptr[series].unsqueeze(1) + position.clamp_min(0)
+        values = torch.where(observed, self.panel.values[flat], 0.0)
+        L = self.input_length
+        batch = {
+            "x": values[:, :L],
+            "mask": observed[:, :L],
+            "y": values[:, L:],
+            "series": series,
+        }
+        if self.mase_scale is not None:
+            batch["scale"] = self.mase_scale[series]
+        return batch
+
+
+def last_windows(
+    panel: Panel, input_length: int, horizon: int, mase_scale: torch.Tensor | None = None
+) -> PanelWindows:
+    """One window per series whose targets are the series' last `horizon` values."""
+    cutoff = panel.lengths - horizon
+    return PanelWindows(panel, input_length, horizon, cutoff, cutoff, mase_scale)
+
+
+def forecast_windows(panel: Panel, input_length: int) -> PanelWindows:
+    """One window per series ending at its last value, no targets: the future's inputs."""
+    end = panel.lengths
+    return PanelWindows(panel, input_length, 0, end, end)
