@@ -57,4 +57,5 @@ class ZooTask(L.LightningModule):
             momentum=hp.get("momentum", 0.0),
             weight_decay=hp.weight_decay,
             scheduler=hp.scheduler,
+            cycle_momentum=hp.get("cycle_momentum", False),
         )

@@ -37,6 +37,7 @@ class ClassificationTask(ZooTask):
         momentum: float = 0.0,
         weight_decay: float = 0.0,
         scheduler: Literal["onecycle", "cosine"] | None = None,
+        cycle_momentum: bool = False,
         label_smoothing: float = 0.0,
         input_mean: float = 0.0,
         input_std: float = 1.0,
