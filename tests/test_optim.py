@@ -3,7 +3,7 @@
 import lightning as L
 import pytest
 
-from zoo.training import train
+import zoo
 
 
 class RecordHyperparameters(L.Callback):
@@ -32,7 +32,7 @@ def train_with_onecycle(config, *overrides: str) -> RecordHyperparameters:
         "test=false",
         *overrides,
     )
-    train(cfg, extra_callbacks=[record])
+    zoo.train(cfg, extra_callbacks=[record])
     return record
 
 

@@ -177,6 +177,42 @@ def test_load_model_in_a_fresh_process_without_configs(cnn_run, tmp_path):
     assert not (tmp_path / "conf").exists()
 
 
+HEAVY_PACKAGES = ("lightning", "lightning_fabric", "pytorch_lightning", "hydra", "matplotlib")
+
+
+def test_models_alone_import_neither_lightning_nor_hydra_nor_matplotlib(cnn_run, tmp_path):
+    _, _, best = cnn_run
+    code = (
+        "import sys, torch, zoo\n"
+        "net = zoo.create_model('mlp', in_features=2, hidden_sizes=[3])\n"
+        f"loaded = zoo.load_model({str(best)!r})\n"
+        "assert loaded(torch.rand(2, 1, 28, 28)).shape == (2, 10)\n"
+        f"heavy = [m for m in sys.modules if m.split('.')[0] in {HEAVY_PACKAGES!r}]\n"
+        "print(sorted({m.split('.')[0] for m in heavy}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_train_help_imports_neither_torch_nor_lightning():
+    code = (
+        "import atexit, runpy, sys\n"
+        "atexit.register(lambda: print('loaded:', sorted(m for m in ('torch', 'lightning')"
+        " if m in sys.modules)))\n"
+        f"sys.argv = [{str(ROOT / 'scripts' / 'train.py')!r}, '--help']\n"
+        "runpy.run_path(sys.argv[0], run_name='__main__')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "python scripts/train.py model=cnn" in result.stdout
+    assert "loaded: []" in result.stdout
+
+
 def test_quiet_training_prints_nothing_and_writes_only_its_folder(tmp_path, monkeypatch, capfd):
     monkeypatch.chdir(tmp_path)
     cfg = compose_config(

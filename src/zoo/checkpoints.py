@@ -1,13 +1,21 @@
-"""Loading zoo checkpoints safely (`weights_only`: no pickled code runs) and on any device."""
+"""Loading zoo checkpoints safely (`weights_only`: no pickled code runs) and on any device.
+
+Only `load_task` imports Lightning: `load_model` needs nothing but torch.
+"""
+
+from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import lightning as L
 import torch
 from torch import nn
 
 from zoo.errors import DataError
 from zoo.models import create_model
+
+if TYPE_CHECKING:
+    import lightning as L
 
 
 def _task_classes() -> dict[str, type[L.LightningModule]]:
