@@ -1,9 +1,12 @@
 """The configs and the registry stay in step, and every offered combination composes."""
 
+import shutil
+
 import pytest
 from hydra.utils import get_class, instantiate
 
 import zoo
+from zoo.configs import compose_config as compose_from
 from zoo.training import build_task
 
 from .conftest import CONF_DIR
@@ -64,3 +67,20 @@ def test_model_picks_its_default_data_and_the_command_line_wins(config):
     assert config("model=perceptron").data._target_.endswith("LinearlySeparable")
     assert config("model=mlp").data._target_.endswith("MNISTDataModule")
     assert config("model=perceptron", "data=xor").data._target_.endswith("XOR")
+
+
+def test_presets_set_top_level_keys_and_the_command_line_still_wins(tmp_path):
+    conf = tmp_path / "conf"
+    shutil.copytree(CONF_DIR, conf)
+    (conf / "experiment" / "settled.yaml").write_text(
+        "# @package _global_\nseed: 7\ntest: false\nquiet: true\n"
+    )
+    (conf / "recipe" / "mlp_xor.yaml").write_text(
+        "# @package _global_\nseed: 3\nmatmul_precision: high\n"
+    )
+    base = ["model=mlp", "data=xor", f"output_dir={tmp_path / 'run'}"]
+    recipe = compose_from(conf, base)
+    assert recipe.seed == 3 and recipe.matmul_precision == "high" and recipe.data.seed == 3
+    preset = compose_from(conf, [*base, "experiment=settled"])
+    assert (preset.seed, preset.test, preset.quiet) == (7, False, True)  # over the recipe too
+    assert compose_from(conf, [*base, "experiment=settled", "seed=11"]).seed == 11
