@@ -8,9 +8,12 @@ import subprocess
 import sys
 import time
 
+import lightning as L
 import torch
 
-from .conftest import ROOT
+import zoo
+
+from .conftest import ROOT, compose_config
 
 TRAIN = str(ROOT / "scripts" / "train.py")
 
@@ -54,6 +57,38 @@ def test_killed_run_resumes_to_the_full_step_count_without_touching_the_first(tm
     final = torch.load(second / "checkpoints" / "last.ckpt", weights_only=True)
     assert final["global_step"] == 150 * steps_per_epoch and final["epoch"] == 149
     assert folder_digest(first) == before  # nothing in the first run's folder changed
+
+
+class StopAfterEpochs(L.Callback):
+    """Ends fitting after `epochs` epochs, once their checkpoints are written: a killed run."""
+
+    def __init__(self, epochs: int) -> None:
+        self.epochs = epochs
+
+    def on_train_epoch_end(self, trainer, module) -> None:
+        if trainer.current_epoch + 1 >= self.epochs:
+            trainer.should_stop = True
+
+
+def test_resumed_run_ends_with_the_weights_of_the_uninterrupted_run(tmp_path):
+    # dropout draws random numbers too: resuming must restore them, not only the batch order
+    args = ["model=mlp", "data=xor", "model.dropout=0.2", "trainer.max_epochs=5"]
+    args += ["trainer.deterministic=true", "logger=none", "test=false"]
+    zoo.train(compose_config(*args, output_dir=tmp_path / "whole"))
+    zoo.train(compose_config(*args, output_dir=tmp_path / "part"), [StopAfterEpochs(2)])
+    stopped = tmp_path / "part" / "checkpoints" / "last.ckpt"
+    assert torch.load(stopped, weights_only=True)["epoch"] == 1
+    zoo.train(compose_config(*args, f"ckpt_path={stopped}", output_dir=tmp_path / "resumed"))
+
+    def final(run: str) -> dict:
+        checkpoint = torch.load(tmp_path / run / "checkpoints" / "last.ckpt", weights_only=True)
+        assert checkpoint["epoch"] == 4
+        return checkpoint["state_dict"]
+
+    whole, resumed = final("whole"), final("resumed")
+    assert whole.keys() == resumed.keys()
+    for name in whole:
+        assert torch.equal(whole[name], resumed[name]), name
 
 
 def test_multirun_grid_gives_each_run_its_own_folder(tmp_path):

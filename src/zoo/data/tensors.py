@@ -9,7 +9,7 @@ import math
 
 import lightning as L
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, RandomSampler
 
 
 class TensorSet(Dataset):
@@ -34,6 +34,27 @@ class TensorSet(Dataset):
 def keep_batch(batch):
     """collate_fn for `TensorSet`: the batch is already stacked."""
     return batch
+
+
+class EpochShuffle(RandomSampler):
+    """A random order that depends on the seed and the epoch only.
+
+    Lightning calls `set_epoch` before every epoch, so a run resumed at epoch k sees the
+    order the uninterrupted run saw at epoch k, not epoch 0's again. Being a `RandomSampler`,
+    it is replaced by Lightning's `DistributedSampler` (seeded likewise) under DDP.
+    """
+
+    def __init__(self, data_source: Dataset, seed: int = 0) -> None:
+        super().__init__(data_source)
+        self.seed = seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __iter__(self):
+        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)
+        yield from torch.randperm(len(self.data_source), generator=generator).tolist()
 
 
 def split_sizes(total: int, fractions: tuple[float, ...]) -> list[int]:
@@ -67,7 +88,7 @@ class InMemoryDataModule(L.LightningDataModule):
         return {}
 
     def train_dataloader(self) -> DataLoader:
-        return self._loader(self.train_set, shuffle=True)
+        return self._loader(self.train_set, training=True)
 
     def val_dataloader(self) -> DataLoader:
         return self._loader(self.val_set)
@@ -78,13 +99,12 @@ class InMemoryDataModule(L.LightningDataModule):
     def predict_dataloader(self) -> DataLoader:
         return self._loader(self.test_set)
 
-    def _loader(self, dataset: TensorSet, shuffle: bool = False) -> DataLoader:
-        generator = torch.Generator().manual_seed(self.seed) if shuffle else None
+    def _loader(self, dataset: TensorSet, training: bool = False) -> DataLoader:
+        """Batches of `dataset`; a training loader shuffles them (`EpochShuffle`)."""
         return DataLoader(
             dataset,
             batch_size=self.batch_size,
-            shuffle=shuffle,
-            generator=generator,
+            sampler=EpochShuffle(dataset, self.seed) if training else None,
             collate_fn=keep_batch,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,

@@ -46,6 +46,21 @@ class ZooTask(L.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint["zoo_task"] = type(self).__name__  # zoo.load_task rebuilds this class
+        # dropout and augmentation draw from torch's generators: a resumed run continues them
+        checkpoint["zoo_rng_state"] = {
+            "cpu": torch.get_rng_state(),
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else [],
+        }
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        state = checkpoint.get("zoo_rng_state")
+        if state is None or self._trainer is None:  # load_from_checkpoint: leave them alone
+            return
+        torch.set_rng_state(state["cpu"].cpu())
+        if state["cuda"] and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(
+                [s.cpu() for s in state["cuda"]][: torch.cuda.device_count()]
+            )
 
     def configure_optimizers(self):
         hp = self.hparams
