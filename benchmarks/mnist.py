@@ -51,7 +51,7 @@ class TrainClock(L.Callback):
         datamodule, correct, total = trainer.datamodule, 0, 0
         module.eval()
         with torch.no_grad(), trainer.precision_plugin.forward_context():
-            for batch in self.test_loader:
+            for batch in self.test_loader:  # test batches: converted, never augmented
                 x, y = datamodule.on_after_batch_transfer([t.to(module.device) for t in batch], 0)
                 correct += (module.predict_classes(module(x)) == y).sum().item()
                 total += len(y)

@@ -27,13 +27,28 @@ class TensorSet(Dataset):
         return tuple(t[index] for t in self.tensors)
 
     def __getitems__(self, indices: list[int]) -> tuple[torch.Tensor, ...]:
-        index = torch.as_tensor(indices)  # DataLoader hands over a whole batch of indices
+        # DataLoader hands over a whole batch of indices; cut it where the tensors are
+        index = torch.as_tensor(indices, device=self.tensors[0].device)
         return tuple(t[index] for t in self.tensors)
+
+    def to(self, device: torch.device) -> "TensorSet":
+        """Move the tensors to `device` (in place), so batches are cut there."""
+        self.tensors = tuple(t.to(device) for t in self.tensors)
+        return self
 
 
 def keep_batch(batch):
     """collate_fn for `TensorSet`: the batch is already stacked."""
     return batch
+
+
+class TrainingBatch(tuple):
+    """A batch drawn from a training set: the only kind a data module may augment."""
+
+
+def keep_training_batch(batch) -> TrainingBatch:
+    """collate_fn of training loaders: the stacked batch, marked as training data."""
+    return TrainingBatch(batch)
 
 
 class EpochShuffle(RandomSampler):
@@ -100,12 +115,13 @@ class InMemoryDataModule(L.LightningDataModule):
         return self._loader(self.test_set)
 
     def _loader(self, dataset: TensorSet, training: bool = False) -> DataLoader:
-        """Batches of `dataset`; a training loader shuffles them (`EpochShuffle`)."""
+        """Batches of `dataset`; a training loader shuffles (`EpochShuffle`) and marks its
+        batches as `TrainingBatch`es."""
         return DataLoader(
             dataset,
             batch_size=self.batch_size,
             sampler=EpochShuffle(dataset, self.seed) if training else None,
-            collate_fn=keep_batch,
+            collate_fn=keep_training_batch if training else keep_batch,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
         )
