@@ -12,6 +12,7 @@ class ZooTask(L.LightningModule):
     class for `zoo.load_task`, and builds the optimizer its hyperparameters name."""
 
     data_kind: str  # the `kind` of data module the task trains on
+    required_precision: str | None = None  # a trainer precision the task must have, if any
 
     def _step(self, batch, stage: str) -> tuple[torch.Tensor, torch.Tensor]:
         """Loss and outputs (predictions) of one batch, logged under `stage`."""
