@@ -3,12 +3,14 @@
 import hashlib
 import json
 import os
+import pathlib
 import signal
 import subprocess
 import sys
 import time
 
 import lightning as L
+import pytest
 import torch
 
 import zoo
@@ -170,3 +172,36 @@ def test_optuna_search_resumes_from_its_sqlite_study(tmp_path):
     second = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert second.returncode == 0, second.stderr[-3000:]
     assert "4 trials" in second.stdout and "best val/loss" in second.stdout
+
+
+class WritesAFile:
+    """Unpickling this creates `path`: what a malicious checkpoint could do."""
+
+    def __init__(self, path) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (pathlib.Path.touch, (self.path,))
+
+
+def test_resuming_from_anything_but_a_matching_zoo_checkpoint_is_refused(tmp_path):
+    marker = tmp_path / "code_ran"
+    torch.save({"payload": WritesAFile(marker)}, tmp_path / "malicious.ckpt")
+    torch.save({"state_dict": {"weight": torch.zeros(2)}, "epoch": 3}, tmp_path / "foreign.ckpt")
+    (tmp_path / "junk.ckpt").write_bytes(b"not a checkpoint at all")
+    args = ["data=xor", "trainer.max_epochs=2", "logger=none"]
+    zoo.train(compose_config("model=perceptron", *args, output_dir=tmp_path / "perceptron"))
+    other_model = tmp_path / "perceptron" / "checkpoints" / "last.ckpt"
+    cases = {
+        "malicious.ckpt": (zoo.DataError, "not a readable zoo checkpoint"),
+        "foreign.ckpt": (zoo.DataError, "not one written by a zoo task"),
+        "junk.ckpt": (zoo.DataError, "not a readable zoo checkpoint"),
+        str(other_model): (zoo.ConfigError, "written by model 'perceptron'.*same model"),
+    }
+    for name, (error, message) in cases.items():
+        cfg = compose_config(
+            "model=mlp", *args, f"ckpt_path={tmp_path / name}", output_dir=tmp_path / "run"
+        )
+        with pytest.raises(error, match=message):
+            zoo.train(cfg)
+    assert not marker.exists()

@@ -10,6 +10,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint, RichProgressBar
 from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
+from zoo.checkpoints import check_resumable
 from zoo.data.tensors import InMemoryDataModule
 from zoo.errors import ConfigError
 from zoo.models import model_arguments
@@ -83,6 +84,8 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, flo
         and any(isinstance(c, RichProgressBar) for c in callbacks),
         enable_model_summary=not cfg.quiet,
     )
+    if cfg.get("ckpt_path"):
+        check_resumable(cfg.ckpt_path, task)
     trainer.fit(task, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
     metrics = {
         k: float(v)
