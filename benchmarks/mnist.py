@@ -19,7 +19,7 @@ import torch
 from hydra.utils import instantiate
 
 from zoo.configs import compose_config
-from zoo.training import build_task
+from zoo.training import build_task, trainer_precision
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
 TARGET = 0.99
@@ -72,6 +72,7 @@ def measuring_trainer(cfg, clock: TrainClock, **settings) -> L.Trainer:
     """The config's trainer (device, precision, epochs) with nothing but `clock` attached."""
     return instantiate(
         cfg.trainer,
+        precision=trainer_precision(cfg),
         logger=False,
         callbacks=[clock],
         enable_checkpointing=False,
@@ -125,7 +126,7 @@ def main() -> None:
     print(
         f"config: {' '.join(args.overrides) or 'default'} (model.channels="
         f"{list(cfg.model.channels)}, {cfg.trainer.max_epochs} epochs, "
-        f"precision {cfg.trainer.precision}, {torch.get_num_threads()} threads)"
+        f"precision {trainer.precision}, {torch.get_num_threads()} threads)"
     )
     print(f"wall seconds of fit (training, validation, per-epoch test): {wall:.1f}")
     print(

@@ -12,6 +12,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from zoo.checkpoints import check_resumable
 from zoo.data.tensors import InMemoryDataModule
+from zoo.devices import resolve_precision
 from zoo.errors import ConfigError
 from zoo.models import model_arguments
 
@@ -58,13 +59,24 @@ def _instantiate_all(group: DictConfig | None) -> list:
     return [instantiate(c) for c in (group or {}).values() if c is not None and "_target_" in c]
 
 
+def trainer_precision(cfg: DictConfig) -> str:
+    """The precision `cfg.trainer` trains in on this machine ("auto" resolved); logged."""
+    required = getattr(get_class(cfg.task._target_), "required_precision", None)
+    precision, reason = resolve_precision(cfg.trainer.precision, cfg.trainer.accelerator, required)
+    log.info("precision %s (%s)", precision, reason)
+    return precision
+
+
 def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, float]:
     """Fit (and test) as `cfg` says; return the final metrics. Everything lands in output_dir."""
     if cfg.quiet:
         silence_lightning()
     output_dir = Path(cfg.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    precision = trainer_precision(cfg)
+    settings = OmegaConf.to_container(cfg, resolve=True)
+    settings["trainer"]["precision"] = precision  # what the run used, not "auto"
+    (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(settings))
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     if cfg.get("matmul_precision"):
         torch.set_float32_matmul_precision(cfg.matmul_precision)
@@ -77,6 +89,7 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, flo
         callbacks = [c for c in callbacks if not isinstance(c, RichProgressBar)]
     trainer: L.Trainer = instantiate(
         cfg.trainer,
+        precision=precision,
         logger=loggers or False,
         callbacks=callbacks,
         default_root_dir=str(output_dir),
@@ -107,8 +120,7 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, flo
 
     for logger in loggers if trainer.is_global_zero else []:
         if isinstance(logger, TensorBoardLogger):  # the HPARAMS tab: settings beside results
-            hparams = OmegaConf.to_container(cfg, resolve=True)
-            hparams = {k: hparams[k] for k in ("model", "task", "data", "trainer", "seed")}
+            hparams = {k: settings[k] for k in ("model", "task", "data", "trainer", "seed")}
             logger.log_hyperparams(
                 hparams, {f"hp/{k.replace('/', '_')}": v for k, v in metrics.items()}
             )
