@@ -6,6 +6,7 @@ import sys
 import numpy as np
 import pytest
 import torch
+import yaml
 from PIL import Image
 
 import zoo
@@ -64,13 +65,68 @@ def test_eval_reproduces_the_runs_test_metrics(cnn_run, tmp_path):
     assert list((tmp_path / "eval" / "tensorboard").glob("events.out.tfevents.*"))
 
 
-def test_eval_script(cnn_run, tmp_path):
+def save_as_if_from_cuda(contents, path) -> None:
+    """torch.save, with every tensor's storage tagged as living on cuda:0 (as a GPU run's)."""
+    real_tag = torch.serialization.location_tag
+    torch.serialization.location_tag = lambda storage: "cuda:0"
+    try:
+        torch.save(contents, path)
+    finally:
+        torch.serialization.location_tag = real_tag
+
+
+@pytest.fixture(scope="module")
+def gpu_run(cnn_run, tmp_path_factory):
+    """cnn_run as if trained on a GPU: its config names the GPU, its tensors were on cuda:0."""
+    cfg, _, best = cnn_run
+    run = tmp_path_factory.mktemp("gpu_run")
+    config = yaml.safe_load((best.parent.parent / "config.yaml").read_text())
+    config["trainer"].update(accelerator="gpu", precision="bf16-mixed")
+    (run / "config.yaml").write_text(yaml.safe_dump(config))
+    (run / "checkpoints").mkdir()
+    checkpoint = run / "checkpoints" / "best.ckpt"
+    save_as_if_from_cuda(torch.load(best, weights_only=True), checkpoint)
+    return checkpoint
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks a machine without CUDA")
+def test_a_gpu_run_loads_and_evaluates_on_a_cpu_only_machine(cnn_run, gpu_run):
     _, metrics, best = cnn_run
+    with pytest.raises(RuntimeError, match="CUDA"):  # the fake holds: plain loading fails
+        torch.load(gpu_run, weights_only=True)
+    x = torch.rand(4, 1, 28, 28)
+    with torch.no_grad():
+        expected = zoo.load_task(best)(x)
+        assert torch.equal(zoo.load_task(gpu_run)(x), expected)
+        hp = zoo.load_task(best).hparams
+        assert torch.allclose(
+            zoo.load_model(gpu_run)((x - hp.input_mean) / hp.input_std), expected, atol=1e-6
+        )
+    again = evaluate(gpu_run, quiet=True)  # on the CPU, in a precision it computes in
+    assert again["test/acc"] == pytest.approx(metrics["test/acc"], abs=1e-6)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks a machine without CUDA")
+def test_a_gpu_run_resumes_on_a_cpu_only_machine(tmp_path):
+    args = ["model=mlp", "data=xor", "logger=none", "test=false"]
+    zoo.train(compose_config(*args, "trainer.max_epochs=1", output_dir=tmp_path / "gpu"))
+    checkpoint = tmp_path / "gpu" / "checkpoints" / "last.ckpt"
+    save_as_if_from_cuda(torch.load(checkpoint, weights_only=True), checkpoint)
+    resumed = compose_config(
+        *args, "trainer.max_epochs=2", f"ckpt_path={checkpoint}", output_dir=tmp_path / "cpu"
+    )
+    zoo.train(resumed)
+    final = torch.load(tmp_path / "cpu" / "checkpoints" / "last.ckpt", weights_only=True)
+    assert final["epoch"] == 1 and final["global_step"] == 2 * 9
+
+
+def test_eval_script(cnn_run, gpu_run, tmp_path):
+    _, metrics, _ = cnn_run
     result = subprocess.run(
         [
             sys.executable,
             str(ROOT / "scripts" / "eval.py"),
-            f"ckpt_path={best}",
+            f"ckpt_path={gpu_run}",  # a GPU run, evaluated on the CPU (or a GPU, if there)
             f"hydra.run.dir={tmp_path / 'eval'}",
             "quiet=true",
         ],
