@@ -21,7 +21,16 @@ _LAZY = {  # name -> the module that defines it
     "load_task": "zoo.checkpoints",
     "train": "zoo.training",
 }
-_SUBMODULES = {"checkpoints", "configs", "data", "devices", "models", "tasks", "training"}
+_SUBMODULES = {
+    "checkpoints",
+    "compatibility",
+    "configs",
+    "data",
+    "devices",
+    "models",
+    "tasks",
+    "training",
+}
 
 if TYPE_CHECKING:
     from zoo.checkpoints import load_model, load_task

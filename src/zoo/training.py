@@ -11,9 +11,9 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
 from zoo.checkpoints import check_resumable
+from zoo.compatibility import check_pairing
 from zoo.data.tensors import InMemoryDataModule
 from zoo.devices import resolve_precision
-from zoo.errors import ConfigError
 from zoo.models import model_arguments
 
 log = logging.getLogger(__name__)
@@ -28,18 +28,13 @@ def silence_lightning() -> None:
 def build_task(cfg: DictConfig, datamodule: InMemoryDataModule) -> L.LightningModule:
     """The task named by `cfg.task`, around the network `cfg.model` sized for `datamodule`.
 
+    A model, task and data that cannot go together are refused first (`check_pairing`).
     Sizes the data decides (inputs, classes, horizon) fill the model's arguments that the
     config leaves out; a size the config states anyway wins, with a warning if it differs.
     """
-    task_class = get_class(cfg.task._target_)
-    if task_class.data_kind != datamodule.kind:
-        raise ConfigError(
-            f"model {cfg.model.name!r} needs {task_class.data_kind} data, but "
-            f"{type(datamodule).__name__} is {datamodule.kind} data; pick a data= option "
-            f"of the other kind (see conf/data/)"
-        )
     model_cfg = OmegaConf.to_container(cfg.model, resolve=True)
     name = model_cfg.pop("name")
+    check_pairing(name, get_class(cfg.task._target_), datamodule, given=model_cfg)
     accepted = model_arguments(name)
     model_kwargs = {k: v for k, v in datamodule.dims.items() if k in accepted}
     for key, value in model_cfg.items():

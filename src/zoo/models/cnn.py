@@ -70,6 +70,8 @@ class CNN(nn.Module):
     any input size works.
     """
 
+    input_layout = ("C", "H", "W")  # of one example: images only
+
     def __init__(
         self,
         in_channels: int = 1,

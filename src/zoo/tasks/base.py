@@ -14,6 +14,12 @@ class ZooTask(L.LightningModule):
     data_kind: str  # the `kind` of data module the task trains on
     required_precision: str | None = None  # a trainer precision the task must have, if any
 
+    @classmethod
+    def refuses(cls, builder) -> str | None:
+        """Why this task cannot train the networks `builder` builds (naming what can), or
+        None if it can."""
+        return None
+
     def _step(self, batch, stage: str) -> tuple[torch.Tensor, torch.Tensor]:
         """Loss and outputs (predictions) of one batch, logged under `stage`."""
         raise NotImplementedError

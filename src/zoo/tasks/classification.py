@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix
 
-from zoo.models import create_model
+from zoo.models import Perceptron, create_model
 from zoo.tasks.base import ZooTask
 from zoo.tasks.summaries import log_figure
 
@@ -26,6 +26,15 @@ class ClassificationTask(ZooTask):
     """
 
     data_kind = "classification"
+
+    @classmethod
+    def refuses(cls, builder) -> str | None:
+        if isinstance(builder, type) and issubclass(builder, Perceptron):
+            return (
+                "the perceptron learns by the perceptron rule, not by gradient descent: "
+                "use task=perceptron (model=perceptron's default)"
+            )
+        return None
 
     def __init__(
         self,

@@ -89,6 +89,15 @@ class PerceptronTask(ZooTask):
     data_kind = "classification"
     required_precision = "32-true"  # the rule gains nothing from mixed precision
 
+    @classmethod
+    def refuses(cls, builder) -> str | None:
+        if isinstance(builder, type) and issubclass(builder, Perceptron):
+            return None
+        return (
+            "the perceptron rule trains model=perceptron only; other classifiers learn "
+            "by gradient descent with task=classification (their default)"
+        )
+
     def __init__(
         self,
         model_name: str,
@@ -103,8 +112,8 @@ class PerceptronTask(ZooTask):
         self.save_hyperparameters()
         self.automatic_optimization = False  # the rule updates the weights, not gradients
         self.model = create_model(model_name, **model_kwargs)
-        if not isinstance(self.model, Perceptron):
-            raise TypeError(f"the perceptron rule trains a Perceptron, not {model_name!r}")
+        if refusal := self.refuses(type(self.model)):
+            raise ConfigError(refusal)
         self.num_classes = self.model.num_classes
         self.train_acc, self.val_acc, self.test_acc = (
             MulticlassAccuracy(self.num_classes, average="micro") for _ in range(3)
