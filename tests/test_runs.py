@@ -123,13 +123,20 @@ def test_multirun_grid_gives_each_run_its_own_folder(tmp_path):
 
 DDP_SCRIPT = """
 import json, os, sys
+import lightning as L, torch
 sys.path.insert(0, {root!r})
 from tests.conftest import compose_config
 import zoo
+
+class SaveWeights(L.Callback):
+    def on_fit_end(self, trainer, module):
+        path = os.path.join({out!r}, f"weights_rank{{trainer.global_rank}}.pt")
+        torch.save(module.state_dict(), path)
+
 cfg = compose_config("model=mlp", "data=xor", "trainer=ddp", "trainer.accelerator=cpu",
                      "trainer.devices=2", "trainer.max_epochs=4", "logger=none",
                      output_dir={out!r})
-metrics = zoo.train(cfg)
+metrics = zoo.train(cfg, extra_callbacks=[SaveWeights()])
 rank = os.environ.get("LOCAL_RANK", "0")
 with open(os.path.join({out!r}, f"metrics_rank{{rank}}.json"), "w") as f:
     json.dump(metrics, f)
@@ -153,6 +160,11 @@ def test_two_process_cpu_ddp_trains_and_agrees(tmp_path):
     for key in ("val/loss", "val/acc", "test/acc", "test/loss"):
         assert ranks[0][key] == ranks[1][key], key
     assert ranks[0]["val/acc"] > 0.6  # it learned (chance is 0.5)
+    # the metrics are synchronised anyway; the weights agree only if the gradients were
+    weights = [torch.load(tmp_path / "run" / f"weights_rank{r}.pt") for r in (0, 1)]
+    assert weights[0].keys() == weights[1].keys()
+    for name in weights[0]:
+        assert torch.equal(weights[0][name], weights[1][name]), name
 
 
 def test_optuna_search_resumes_from_its_sqlite_study(tmp_path):
