@@ -161,7 +161,9 @@ def test_two_process_cpu_ddp_trains_and_agrees(tmp_path):
         assert ranks[0][key] == ranks[1][key], key
     assert ranks[0]["val/acc"] > 0.6  # it learned (chance is 0.5)
     # the metrics are synchronised anyway; the weights agree only if the gradients were
-    weights = [torch.load(tmp_path / "run" / f"weights_rank{r}.pt") for r in (0, 1)]
+    weights = [
+        torch.load(tmp_path / "run" / f"weights_rank{r}.pt", weights_only=True) for r in (0, 1)
+    ]
     assert weights[0].keys() == weights[1].keys()
     for name in weights[0]:
         assert torch.equal(weights[0][name], weights[1][name]), name

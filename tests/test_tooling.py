@@ -57,6 +57,21 @@ def rnn_checkpoint(tmp_path_factory):
     return out / "checkpoints" / "last.ckpt"
 
 
+@pytest.fixture(scope="module")
+def xor_checkpoints(tmp_path_factory):
+    """model -> the last checkpoint of the perceptron and of the MLP trained on XOR."""
+    checkpoints = {}
+    for model in ("perceptron", "mlp"):
+        out = tmp_path_factory.mktemp(f"{model}_run")
+        zoo.train(
+            compose_config(
+                f"model={model}", "data=xor", "trainer.max_epochs=2", "logger=none", output_dir=out
+            )
+        )
+        checkpoints[model] = out / "checkpoints" / "last.ckpt"
+    return checkpoints
+
+
 def test_eval_reproduces_the_runs_test_metrics(cnn_run, tmp_path):
     _, metrics, best = cnn_run
     again = evaluate(best, output_dir=tmp_path / "eval", quiet=True)
@@ -182,15 +197,18 @@ def test_predict_on_png_files_matches_the_model_on_tensors(cnn_run, small_mnist_
     assert single.returncode == 0, single.stderr  # inverted and resized, classified
 
 
-@pytest.mark.parametrize("which", ["cnn", "rnn"])
-def test_torchscript_and_onnx_match_pytorch(which, cnn_run, rnn_checkpoint, tmp_path):
+@pytest.mark.parametrize("which", ["cnn", "rnn", "mlp", "perceptron"])
+def test_torchscript_and_onnx_match_pytorch(
+    which, cnn_run, rnn_checkpoint, xor_checkpoints, tmp_path
+):
     import onnxruntime
 
-    task = zoo.load_task(cnn_run[2] if which == "cnn" else rnn_checkpoint)
+    checkpoint = {"cnn": cnn_run[2], "rnn": rnn_checkpoint, **xor_checkpoints}[which]
+    task = zoo.load_task(checkpoint)
     x = example_input(task, batch=7)  # another batch size than the export's example
     with torch.no_grad():
         expected = ExportedNetwork(task).eval()(x)
-        if which == "cnn":
+        if which != "rnn":
             assert torch.allclose(expected, task(x), atol=1e-5)
         else:
             assert torch.allclose(
@@ -205,6 +223,31 @@ def test_torchscript_and_onnx_match_pytorch(which, cnn_run, rnn_checkpoint, tmp_
     session = onnxruntime.InferenceSession(str(tmp_path / "model.onnx"))
     (output,) = session.run(None, {"input": x.numpy()})
     assert np.abs(output - expected.numpy()).max() <= 1e-4
+
+
+def test_export_script_writes_both_formats_checks_them_and_never_overwrites(
+    xor_checkpoints, tmp_path
+):
+    command = [
+        sys.executable,
+        str(ROOT / "scripts" / "export.py"),
+        str(xor_checkpoints["perceptron"]),
+        "--out",
+        str(tmp_path / "exported" / "perceptron"),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    for suffix in (".pt", ".onnx"):
+        path = tmp_path / "exported" / f"perceptron{suffix}"
+        assert path.stat().st_size > 0
+        difference = next(line for line in result.stdout.splitlines() if str(path) in line)
+        assert float(difference.split("difference| ")[1].rstrip(")")) <= 1e-5
+    scripted = torch.jit.load(str(tmp_path / "exported" / "perceptron.pt"))
+    x = torch.randn(6, 2)
+    with torch.no_grad():
+        assert torch.allclose(scripted(x), zoo.load_task(xor_checkpoints["perceptron"])(x))
+    again = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert again.returncode != 0 and "exists" in again.stderr and "Traceback" not in again.stderr
 
 
 def test_load_model_in_a_fresh_process_without_configs(cnn_run, tmp_path):

@@ -5,11 +5,16 @@ for classifiers (normalisation built in), raw series values for forecasters (sca
 unscaling out); classifiers return logits.
 """
 
-from pathlib import Path
+from __future__ import annotations
 
-import lightning as L
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import torch
 from torch import nn
+
+if TYPE_CHECKING:
+    import lightning as L
 
 
 class ExportedNetwork(nn.Module):
