@@ -12,8 +12,10 @@ import time
 import lightning as L
 import pytest
 import torch
+from torch.utils.data import DataLoader
 
 import zoo
+from zoo.data.tensors import EpochShuffle
 
 from .conftest import ROOT, compose_config
 
@@ -219,3 +221,16 @@ def test_resuming_from_anything_but_a_matching_zoo_checkpoint_is_refused(tmp_pat
         with pytest.raises(error, match=message):
             zoo.train(cfg)
     assert not marker.exists()
+
+
+def test_epoch_shuffle_gives_each_epoch_the_order_of_an_uninterrupted_seeded_loader():
+    data = list(range(50))
+    sampler = EpochShuffle(data, seed=3)
+    uninterrupted = DataLoader(data, shuffle=True, generator=torch.Generator().manual_seed(3))
+    orders = []
+    for epoch in range(4):
+        sampler.set_epoch(epoch)
+        orders.append(list(sampler))
+        assert orders[-1] == [int(i) for i in uninterrupted], epoch
+    sampler.set_epoch(2)  # a run resumed at epoch 2
+    assert list(sampler) == orders[2] and orders[2] != orders[0]

@@ -55,8 +55,12 @@ class EpochShuffle(RandomSampler):
     """A random order that depends on the seed and the epoch only.
 
     Lightning calls `set_epoch` before every epoch, so a run resumed at epoch k sees the
-    order the uninterrupted run saw at epoch k, not epoch 0's again. Being a `RandomSampler`,
-    it is replaced by Lightning's `DistributedSampler` (seeded likewise) under DDP.
+    order the uninterrupted run saw at epoch k, not epoch 0's again. Epoch k's order is the
+    one `DataLoader(shuffle=True, generator=Generator().manual_seed(seed))` gives at its
+    k-th epoch, replaying that generator's draws (a base seed, then a permutation, and
+    another for RandomSampler's empty partial pass), so uninterrupted runs shuffle as they
+    always did. Being a `RandomSampler`, it is replaced by Lightning's `DistributedSampler`
+    (seeded likewise) under DDP.
     """
 
     def __init__(self, data_source: Dataset, seed: int = 0) -> None:
@@ -68,8 +72,14 @@ class EpochShuffle(RandomSampler):
         self.epoch = epoch
 
     def __iter__(self):
-        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)
-        yield from torch.randperm(len(self.data_source), generator=generator).tolist()
+        n = len(self.data_source)
+        generator = torch.Generator().manual_seed(self.seed)
+        for epoch in range(self.epoch + 1):
+            torch.empty((), dtype=torch.int64).random_(generator=generator)  # the base seed
+            order = torch.randperm(n, generator=generator)
+            if epoch < self.epoch:
+                torch.randperm(n, generator=generator)  # RandomSampler's empty partial pass
+        yield from order.tolist()
 
 
 def split_sizes(total: int, fractions: tuple[float, ...]) -> list[int]:
@@ -121,6 +131,8 @@ class InMemoryDataModule(L.LightningDataModule):
             dataset,
             batch_size=self.batch_size,
             sampler=EpochShuffle(dataset, self.seed) if training else None,
+            # the workers' base seed: drawn from here, not from torch's global generator
+            generator=torch.Generator().manual_seed(self.seed) if training else None,
             collate_fn=keep_training_batch if training else keep_batch,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
