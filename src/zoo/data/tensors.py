@@ -60,26 +60,37 @@ class EpochShuffle(RandomSampler):
     k-th epoch, replaying that generator's draws (a base seed, then a permutation, and
     another for RandomSampler's empty partial pass), so uninterrupted runs shuffle as they
     always did. Being a `RandomSampler`, it is replaced by Lightning's `DistributedSampler`
-    (seeded likewise) under DDP.
+    (seeded likewise) under DDP. The generator is kept from one epoch to the next, so only
+    a resumed run replays the draws of the epochs before.
     """
 
     def __init__(self, data_source: Dataset, seed: int = 0) -> None:
         super().__init__(data_source)
         self.seed = seed
         self.epoch = 0
+        self._next: tuple[int, torch.Generator] | None = None  # (epoch, its generator)
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
     def __iter__(self):
-        n = len(self.data_source)
-        generator = torch.Generator().manual_seed(self.seed)
-        for epoch in range(self.epoch + 1):
-            torch.empty((), dtype=torch.int64).random_(generator=generator)  # the base seed
-            order = torch.randperm(n, generator=generator)
-            if epoch < self.epoch:
-                torch.randperm(n, generator=generator)  # RandomSampler's empty partial pass
+        if self._next is not None and self._next[0] == self.epoch:
+            generator = self._next[1]
+        else:
+            generator = torch.Generator().manual_seed(self.seed)
+            for _ in range(self.epoch):
+                self._draw(generator)
+        order = self._draw(generator)
+        self._next = (self.epoch + 1, generator)
         yield from order.tolist()
+
+    def _draw(self, generator: torch.Generator) -> torch.Tensor:
+        """One epoch's draws from the loader's generator; returns the epoch's order."""
+        n = len(self.data_source)
+        torch.empty((), dtype=torch.int64).random_(generator=generator)  # the base seed
+        order = torch.randperm(n, generator=generator)
+        torch.randperm(n, generator=generator)  # RandomSampler's empty partial pass
+        return order
 
 
 def split_sizes(total: int, fractions: tuple[float, ...]) -> list[int]:
