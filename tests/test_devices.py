@@ -79,6 +79,12 @@ def test_explicit_precisions_the_device_cannot_run_are_refused_or_flagged(gpu, c
     assert resolve_precision("32", "cpu")[0] == "32-true"
 
 
+def test_asking_for_a_gpu_where_there_is_none_is_a_clear_error(cpu):
+    cpu(avx512_bf16=True)
+    with pytest.raises(zoo.ConfigError, match="no CUDA GPU here; use accelerator=auto"):
+        resolve_precision("auto", "gpu")
+
+
 def test_the_perceptron_rule_trains_in_fp32_only(gpu):
     gpu((8, 0), bf16=True)
     assert resolve_precision("auto", "auto", required="32-true")[0] == "32-true"

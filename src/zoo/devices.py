@@ -18,10 +18,15 @@ SHORT_NAMES = {"32": "32-true", "64": "64-true", "16": "16-mixed", "bf16": "bf16
 
 
 def device_type(accelerator: str) -> str:
-    """ "cuda", "mps" or "cpu": where Lightning's `accelerator` setting puts the run."""
+    """Where Lightning's `accelerator` setting puts the run: "cuda", "mps" or "cpu"."""
     if accelerator in ("gpu", "cuda") or (accelerator == "auto" and torch.cuda.is_available()):
         if accelerator == "gpu" and not torch.cuda.is_available() and _mps_available():
             return "mps"
+        if not torch.cuda.is_available():
+            raise ConfigError(
+                f"accelerator={accelerator}, but torch finds no CUDA GPU here; use "
+                "accelerator=auto (the GPU when there is one) or accelerator=cpu"
+            )
         return "cuda"
     if accelerator == "mps" or (accelerator == "auto" and _mps_available()):
         return "mps"
