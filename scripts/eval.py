@@ -1,6 +1,7 @@
 """Evaluate a checkpoint on the test set of the run that wrote it:
 
     python scripts/eval.py ckpt_path=outputs/cnn_mnist/.../checkpoints/last.ckpt [+data.root=...]
+        [accelerator=cpu|gpu|auto] [precision=...]
 
 Prints the test metrics and logs them to TensorBoard in a new folder under outputs/eval/.
 """
@@ -10,20 +11,23 @@ import sys
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
-import zoo
-from zoo.evaluation import evaluate
+from zoo.errors import ZooError
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="eval")
 def main(cfg: DictConfig) -> None:
+    from zoo.evaluation import evaluate  # torch and Lightning load here, not for --help
+
     try:
         metrics = evaluate(
             cfg.ckpt_path,
             OmegaConf.to_container(cfg.data),
             output_dir=cfg.output_dir,
             quiet=cfg.quiet,
+            accelerator=cfg.accelerator,
+            precision=cfg.precision,
         )
-    except zoo.ZooError as error:
+    except ZooError as error:
         sys.exit(f"error: {error}")
     for name, value in sorted(metrics.items()):
         print(f"{name}: {value:.4f}")

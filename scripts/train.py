@@ -10,17 +10,19 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 
-import zoo
 from zoo.configs import unknown_key_message
+from zoo.errors import ZooError
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
 
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="train")
 def main(cfg: DictConfig) -> float | None:
+    from zoo.training import train  # torch and Lightning load here, not for --help
+
     try:
-        metrics = zoo.train(cfg)
-    except zoo.ZooError as error:
+        metrics = train(cfg)
+    except ZooError as error:
         sys.exit(f"error: {error}")
     return metrics.get("val/loss")  # for sweepers that minimise a value
 

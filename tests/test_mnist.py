@@ -1,5 +1,8 @@
 """MNIST data module on a small MNIST the test writes itself; the CNN on synthetic digits."""
 
+from types import SimpleNamespace
+
+import lightning as L
 import numpy as np
 import pytest
 import torch
@@ -7,6 +10,8 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 import zoo
 from zoo.data import MNISTDataModule
+from zoo.data.tensors import EpochShuffle
+from zoo.tasks import ClassificationTask
 
 
 def write_idx(path, array: np.ndarray) -> None:
@@ -111,3 +116,86 @@ def test_cnn_learns_synthetic_digits_and_logs_figures(config, small_mnist):
     assert "test/confusion_matrix" in images and "test/misclassified" in images, images
     for tag in ("train/acc", "val/acc", "test/acc", "train/loss_step", "val/loss"):
         assert tag in events.Tags()["scalars"], tag
+
+
+class RecordBatches(L.Callback):
+    """Inputs as the task receives them, and a test batch converted mid-training as the MNIST
+    benchmark does (from `on_train_epoch_end`, while the trainer is training)."""
+
+    def __init__(self) -> None:
+        self.train: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self.val: list[torch.Tensor] = []
+        self.test_mid_training: list[torch.Tensor] = []
+
+    def on_train_batch_start(self, trainer, module, batch, batch_idx) -> None:
+        self.train.append((batch[0].clone(), batch[1].clone()))
+
+    def on_validation_batch_start(self, trainer, module, batch, batch_idx, dataloader_idx=0):
+        self.val.append(batch[0].clone())
+
+    def on_train_epoch_end(self, trainer, module) -> None:
+        images, labels = next(iter(trainer.datamodule.test_dataloader()))
+        x, _ = trainer.datamodule.on_after_batch_transfer([images, labels], 0)
+        self.test_mid_training.append(x)
+
+
+def as_floats(images: torch.Tensor) -> torch.Tensor:
+    return images.unsqueeze(1).float() / 255
+
+
+def test_augmentation_changes_training_images_each_epoch_and_never_evaluation_ones(small_mnist):
+    dm = MNISTDataModule(
+        root=str(small_mnist), val_size=100, batch_size=500, augment=True, download=False
+    )  # one batch per epoch holds every training image
+    record = RecordBatches()
+    trainer = L.Trainer(
+        max_epochs=2,
+        limit_val_batches=1,
+        num_sanity_val_steps=0,
+        logger=False,
+        callbacks=[record],
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    trainer.fit(ClassificationTask("cnn", {"channels": [4]}), datamodule=dm)
+
+    images, labels = dm.train_set.tensors
+    augmented = []
+    for epoch, (x, y) in enumerate(record.train):
+        order = EpochShuffle(dm.train_set, dm.seed)
+        order.set_epoch(epoch)
+        index = torch.tensor(list(order))
+        assert x.shape == (500, 1, 28, 28) and x.dtype == torch.float32
+        assert 0 <= x.min() and x.max() <= 1
+        assert torch.equal(y, labels[index])  # labels unchanged
+        in_image_order = torch.empty_like(x)
+        in_image_order[index] = x
+        augmented.append(in_image_order)
+    plain = as_floats(images)
+    for x in augmented:
+        moved = (x - plain).abs().flatten(1).amax(1) > 0.05
+        assert moved.float().mean() > 0.9  # nearly every image shifted or rotated
+    differs = (augmented[0] - augmented[1]).abs().flatten(1).amax(1) > 0.05
+    assert differs.float().mean() > 0.9  # a new shift and rotation every epoch
+
+    val_images = dm.val_set.tensors[0]
+    assert all(torch.equal(x, as_floats(val_images[: len(x)])) for x in record.val)
+    test_images = dm.test_set.tensors[0]
+    for x in record.test_mid_training:
+        assert torch.equal(x, as_floats(test_images[: len(x)]))
+
+
+def test_mnist_is_held_on_the_training_device(small_mnist):
+    dm = MNISTDataModule(root=str(small_mnist), val_size=100, batch_size=32, download=False)
+    dm.trainer = SimpleNamespace(strategy=SimpleNamespace(root_device=torch.device("cpu")))
+    dm.setup("fit")
+    assert dm.train_set.tensors[0].device.type == "cpu"
+    # an accelerator, faked by the meta device: the sets move once, batches are cut there
+    dm.trainer = SimpleNamespace(strategy=SimpleNamespace(root_device=torch.device("meta")))
+    dm.setup("fit")
+    for dataset in (dm.train_set, dm.val_set, dm.test_set):
+        assert all(t.device.type == "meta" for t in dataset.tensors)
+    for loader in (dm.train_dataloader(), dm.test_dataloader()):
+        images, labels = next(iter(loader))
+        assert images.device.type == "meta" and images.shape == (32, 28, 28)

@@ -2,9 +2,12 @@
 
 import pytest
 import torch
+import torch.nn.functional as F
+from torch.utils._python_dispatch import TorchDispatchMode
 
 import zoo
-from zoo.models import SigmoidMLP, UnknownModelError, register_model, sigmoid_neuron
+from zoo.models import SigmoidMLP, UnknownModelError, register_model
+from zoo.models.cnn import AdaptiveAvgPool
 
 # name -> (constructor arguments, an input batch, expected output shape)
 EXAMPLES = {
@@ -42,21 +45,34 @@ def test_output_shape_and_every_parameter_gets_a_gradient(name):
         assert p.grad is not None, f"{name}.{pname} got no gradient"
 
 
-def test_golden_sigmoid_neuron():
-    # The primer's neuron: weights [0, 1], bias 4, input [2, 3] -> sigmoid(7)
-    x = torch.tensor([2.0, 3.0], dtype=torch.float64)
-    out = sigmoid_neuron(x, torch.tensor([0.0, 1.0], dtype=torch.float64), 4.0)
-    assert out.item() == pytest.approx(0.9990889488055994, abs=1e-15)
-
-
-def test_golden_neuron_as_a_one_unit_mlp_layer():
-    mlp = SigmoidMLP(in_features=2, hidden_sizes=[1]).double()
-    hidden = mlp.layers[1]
+def primer_mlp(hidden: int, weights: list[list[list[float]]], biases: list[list[float]]):
+    """The registered sigmoid MLP, 2 inputs, `hidden` sigmoid units, one output unit, in
+    float64 with the given weights and biases, layer by layer."""
+    mlp = zoo.create_model("mlp", in_features=2, hidden_sizes=[hidden], num_classes=2).double()
+    layers = [m for m in mlp.modules() if isinstance(m, torch.nn.Linear)]
     with torch.no_grad():
-        hidden.weight.copy_(torch.tensor([[0.0, 1.0]]))
-        hidden.bias.fill_(4.0)
-    out = mlp.layers[2](hidden(torch.tensor([[2.0, 3.0]], dtype=torch.float64)))
-    assert out.item() == pytest.approx(0.9990889488055994, abs=1e-15)
+        for layer, w, b in zip(layers, weights, biases, strict=True):
+            layer.weight.copy_(torch.tensor(w))
+            layer.bias.copy_(torch.tensor(b))
+    return mlp.eval()
+
+
+def test_primer_golden_neuron_through_the_registered_mlp():
+    # The primer's neuron: weights [0, 1], bias 4, input [2, 3] -> sigmoid(7). It is the
+    # hidden unit; the output layer passes it on unchanged (weight 1, bias 0).
+    mlp = primer_mlp(1, weights=[[[0.0, 1.0]], [[1.0]]], biases=[[4.0], [0.0]])
+    x = torch.tensor([[2.0, 3.0]], dtype=torch.float64)
+    assert mlp(x).item() == pytest.approx(0.9990889488055994, abs=1e-15)
+
+
+def test_primer_network_through_the_registered_mlp():
+    # The primer's 2-2-1 network, every neuron with weights [0, 1] and bias 0, input [2, 3]:
+    # h1 = h2 = sigmoid(3) = 0.9526, o1 = sigmoid(h2) = 0.7216
+    mlp = primer_mlp(
+        2, weights=[[[0.0, 1.0], [0.0, 1.0]], [[0.0, 1.0]]], biases=[[0.0, 0.0], [0.0]]
+    )
+    output = torch.sigmoid(mlp(torch.tensor([[2.0, 3.0]], dtype=torch.float64)))
+    assert output.item() == pytest.approx(0.7216325609518421, abs=1e-15)
 
 
 def test_unknown_model_lists_the_known_ones():
@@ -72,3 +88,67 @@ def test_unknown_argument_lists_the_model_arguments():
 def test_registering_a_name_twice_fails():
     with pytest.raises(ValueError, match="already registered"):
         register_model("mlp")(SigmoidMLP)
+
+
+# aten operations whose CUDA kernels have no deterministic implementation: with
+# trainer.deterministic=true they raise on a GPU (torch.use_deterministic_algorithms' list)
+NONDETERMINISTIC_ON_CUDA = {
+    "_adaptive_avg_pool2d_backward",
+    "_adaptive_avg_pool3d_backward",
+    "adaptive_max_pool2d_backward",
+    "avg_pool3d_backward",
+    "max_pool3d_with_indices_backward",
+    "fractional_max_pool2d_backward",
+    "max_unpool2d",
+    "upsample_bilinear2d_backward",
+    "grid_sampler_2d_backward",
+    "reflection_pad2d_backward",
+    "replication_pad2d_backward",
+    "nll_loss2d_forward",
+    "index_add",
+    "scatter_add",
+    "put_",
+    "histc",
+    "bincount",
+    "kthvalue",
+    "median",
+    "cumsum",
+}
+
+
+class RecordAtenOps(TorchDispatchMode):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.names.add(func.overloadpacket.__name__.rstrip("_"))
+        return func(*args, **(kwargs or {}))
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"channels": [32, 64]},  # conf/model/cnn.yaml: 7x7 map, global pooling
+        {"channels": [32, 64], "pool_size": 3},  # 7x7 -> 3x3, overlapping windows
+        {"channels": [32, 64, 128], "pool_size": 3},  # the MNIST recipe: 3x3 -> 3x3
+    ],
+)
+def test_cnn_training_step_uses_only_ops_deterministic_on_cuda(kwargs):
+    model = zoo.create_model("cnn", **kwargs)
+    x, y = torch.rand(8, 1, 28, 28), torch.randint(0, 10, (8,))
+    with RecordAtenOps() as ops:
+        F.cross_entropy(model(x), y, label_smoothing=0.1).backward()
+    assert not {n.rstrip("_") for n in NONDETERMINISTIC_ON_CUDA} & ops.names
+
+
+@pytest.mark.parametrize(("size", "out"), [(7, 1), (7, 3), (3, 3), (14, 3), (5, 2), (6, 3)])
+def test_cnn_pooling_equals_adaptive_average_pooling(size, out):
+    x = torch.randn(4, 5, size, size, dtype=torch.float64, requires_grad=True)
+    pooled = AdaptiveAvgPool(out)(x)
+    expected = torch.nn.AdaptiveAvgPool2d(out)(x)
+    assert pooled.shape == expected.shape and torch.allclose(pooled, expected)
+    weights = torch.randn_like(expected)
+    (grad,) = torch.autograd.grad((pooled * weights).sum(), x)
+    (expected_grad,) = torch.autograd.grad((expected * weights).sum(), x)
+    assert torch.allclose(grad, expected_grad)

@@ -3,14 +3,21 @@
 import hashlib
 import json
 import os
+import pathlib
 import signal
 import subprocess
 import sys
 import time
 
+import lightning as L
+import pytest
 import torch
+from torch.utils.data import DataLoader
 
-from .conftest import ROOT
+import zoo
+from zoo.data.tensors import EpochShuffle
+
+from .conftest import ROOT, compose_config
 
 TRAIN = str(ROOT / "scripts" / "train.py")
 
@@ -56,6 +63,38 @@ def test_killed_run_resumes_to_the_full_step_count_without_touching_the_first(tm
     assert folder_digest(first) == before  # nothing in the first run's folder changed
 
 
+class StopAfterEpochs(L.Callback):
+    """Ends fitting after `epochs` epochs, once their checkpoints are written: a killed run."""
+
+    def __init__(self, epochs: int) -> None:
+        self.epochs = epochs
+
+    def on_train_epoch_end(self, trainer, module) -> None:
+        if trainer.current_epoch + 1 >= self.epochs:
+            trainer.should_stop = True
+
+
+def test_resumed_run_ends_with_the_weights_of_the_uninterrupted_run(tmp_path):
+    # dropout draws random numbers too: resuming must restore them, not only the batch order
+    args = ["model=mlp", "data=xor", "model.dropout=0.2", "trainer.max_epochs=5"]
+    args += ["trainer.deterministic=true", "logger=none", "test=false"]
+    zoo.train(compose_config(*args, output_dir=tmp_path / "whole"))
+    zoo.train(compose_config(*args, output_dir=tmp_path / "part"), [StopAfterEpochs(2)])
+    stopped = tmp_path / "part" / "checkpoints" / "last.ckpt"
+    assert torch.load(stopped, weights_only=True)["epoch"] == 1
+    zoo.train(compose_config(*args, f"ckpt_path={stopped}", output_dir=tmp_path / "resumed"))
+
+    def final(run: str) -> dict:
+        checkpoint = torch.load(tmp_path / run / "checkpoints" / "last.ckpt", weights_only=True)
+        assert checkpoint["epoch"] == 4
+        return checkpoint["state_dict"]
+
+    whole, resumed = final("whole"), final("resumed")
+    assert whole.keys() == resumed.keys()
+    for name in whole:
+        assert torch.equal(whole[name], resumed[name]), name
+
+
 def test_multirun_grid_gives_each_run_its_own_folder(tmp_path):
     result = subprocess.run(
         [
@@ -86,13 +125,20 @@ def test_multirun_grid_gives_each_run_its_own_folder(tmp_path):
 
 DDP_SCRIPT = """
 import json, os, sys
+import lightning as L, torch
 sys.path.insert(0, {root!r})
 from tests.conftest import compose_config
 import zoo
+
+class SaveWeights(L.Callback):
+    def on_fit_end(self, trainer, module):
+        path = os.path.join({out!r}, f"weights_rank{{trainer.global_rank}}.pt")
+        torch.save(module.state_dict(), path)
+
 cfg = compose_config("model=mlp", "data=xor", "trainer=ddp", "trainer.accelerator=cpu",
                      "trainer.devices=2", "trainer.max_epochs=4", "logger=none",
                      output_dir={out!r})
-metrics = zoo.train(cfg)
+metrics = zoo.train(cfg, extra_callbacks=[SaveWeights()])
 rank = os.environ.get("LOCAL_RANK", "0")
 with open(os.path.join({out!r}, f"metrics_rank{{rank}}.json"), "w") as f:
     json.dump(metrics, f)
@@ -116,6 +162,13 @@ def test_two_process_cpu_ddp_trains_and_agrees(tmp_path):
     for key in ("val/loss", "val/acc", "test/acc", "test/loss"):
         assert ranks[0][key] == ranks[1][key], key
     assert ranks[0]["val/acc"] > 0.6  # it learned (chance is 0.5)
+    # the metrics are synchronised anyway; the weights agree only if the gradients were
+    weights = [
+        torch.load(tmp_path / "run" / f"weights_rank{r}.pt", weights_only=True) for r in (0, 1)
+    ]
+    assert weights[0].keys() == weights[1].keys()
+    for name in weights[0]:
+        assert torch.equal(weights[0][name], weights[1][name]), name
 
 
 def test_optuna_search_resumes_from_its_sqlite_study(tmp_path):
@@ -135,3 +188,49 @@ def test_optuna_search_resumes_from_its_sqlite_study(tmp_path):
     second = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert second.returncode == 0, second.stderr[-3000:]
     assert "4 trials" in second.stdout and "best val/loss" in second.stdout
+
+
+class WritesAFile:
+    """Unpickling this creates `path`: what a malicious checkpoint could do."""
+
+    def __init__(self, path) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (pathlib.Path.touch, (self.path,))
+
+
+def test_resuming_from_anything_but_a_matching_zoo_checkpoint_is_refused(tmp_path):
+    marker = tmp_path / "code_ran"
+    torch.save({"payload": WritesAFile(marker)}, tmp_path / "malicious.ckpt")
+    torch.save({"state_dict": {"weight": torch.zeros(2)}, "epoch": 3}, tmp_path / "foreign.ckpt")
+    (tmp_path / "junk.ckpt").write_bytes(b"not a checkpoint at all")
+    args = ["data=xor", "trainer.max_epochs=2", "logger=none"]
+    zoo.train(compose_config("model=perceptron", *args, output_dir=tmp_path / "perceptron"))
+    other_model = tmp_path / "perceptron" / "checkpoints" / "last.ckpt"
+    cases = {
+        "malicious.ckpt": (zoo.DataError, "not a readable zoo checkpoint"),
+        "foreign.ckpt": (zoo.DataError, "not one written by a zoo task"),
+        "junk.ckpt": (zoo.DataError, "not a readable zoo checkpoint"),
+        str(other_model): (zoo.ConfigError, "written by model 'perceptron'.*same model"),
+    }
+    for name, (error, message) in cases.items():
+        cfg = compose_config(
+            "model=mlp", *args, f"ckpt_path={tmp_path / name}", output_dir=tmp_path / "run"
+        )
+        with pytest.raises(error, match=message):
+            zoo.train(cfg)
+    assert not marker.exists()
+
+
+def test_epoch_shuffle_gives_each_epoch_the_order_of_an_uninterrupted_seeded_loader():
+    data = list(range(50))
+    sampler = EpochShuffle(data, seed=3)
+    uninterrupted = DataLoader(data, shuffle=True, generator=torch.Generator().manual_seed(3))
+    orders = []
+    for epoch in range(4):
+        sampler.set_epoch(epoch)
+        orders.append(list(sampler))
+        assert orders[-1] == [int(i) for i in uninterrupted], epoch
+    sampler.set_epoch(2)  # a run resumed at epoch 2
+    assert list(sampler) == orders[2] and orders[2] != orders[0]

@@ -6,6 +6,7 @@ import sys
 import numpy as np
 import pytest
 import torch
+import yaml
 from PIL import Image
 
 import zoo
@@ -56,6 +57,21 @@ def rnn_checkpoint(tmp_path_factory):
     return out / "checkpoints" / "last.ckpt"
 
 
+@pytest.fixture(scope="module")
+def xor_checkpoints(tmp_path_factory):
+    """model -> the last checkpoint of the perceptron and of the MLP trained on XOR."""
+    checkpoints = {}
+    for model in ("perceptron", "mlp"):
+        out = tmp_path_factory.mktemp(f"{model}_run")
+        zoo.train(
+            compose_config(
+                f"model={model}", "data=xor", "trainer.max_epochs=2", "logger=none", output_dir=out
+            )
+        )
+        checkpoints[model] = out / "checkpoints" / "last.ckpt"
+    return checkpoints
+
+
 def test_eval_reproduces_the_runs_test_metrics(cnn_run, tmp_path):
     _, metrics, best = cnn_run
     again = evaluate(best, output_dir=tmp_path / "eval", quiet=True)
@@ -64,13 +80,68 @@ def test_eval_reproduces_the_runs_test_metrics(cnn_run, tmp_path):
     assert list((tmp_path / "eval" / "tensorboard").glob("events.out.tfevents.*"))
 
 
-def test_eval_script(cnn_run, tmp_path):
+def save_as_if_from_cuda(contents, path) -> None:
+    """torch.save, with every tensor's storage tagged as living on cuda:0 (as a GPU run's)."""
+    real_tag = torch.serialization.location_tag
+    torch.serialization.location_tag = lambda storage: "cuda:0"
+    try:
+        torch.save(contents, path)
+    finally:
+        torch.serialization.location_tag = real_tag
+
+
+@pytest.fixture(scope="module")
+def gpu_run(cnn_run, tmp_path_factory):
+    """cnn_run as if trained on a GPU: its config names the GPU, its tensors were on cuda:0."""
+    cfg, _, best = cnn_run
+    run = tmp_path_factory.mktemp("gpu_run")
+    config = yaml.safe_load((best.parent.parent / "config.yaml").read_text())
+    config["trainer"].update(accelerator="gpu", precision="bf16-mixed")
+    (run / "config.yaml").write_text(yaml.safe_dump(config))
+    (run / "checkpoints").mkdir()
+    checkpoint = run / "checkpoints" / "best.ckpt"
+    save_as_if_from_cuda(torch.load(best, weights_only=True), checkpoint)
+    return checkpoint
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks a machine without CUDA")
+def test_a_gpu_run_loads_and_evaluates_on_a_cpu_only_machine(cnn_run, gpu_run):
     _, metrics, best = cnn_run
+    with pytest.raises(RuntimeError, match="CUDA"):  # the fake holds: plain loading fails
+        torch.load(gpu_run, weights_only=True)
+    x = torch.rand(4, 1, 28, 28)
+    with torch.no_grad():
+        expected = zoo.load_task(best)(x)
+        assert torch.equal(zoo.load_task(gpu_run)(x), expected)
+        hp = zoo.load_task(best).hparams
+        assert torch.allclose(
+            zoo.load_model(gpu_run)((x - hp.input_mean) / hp.input_std), expected, atol=1e-6
+        )
+    again = evaluate(gpu_run, quiet=True)  # on the CPU, in a precision it computes in
+    assert again["test/acc"] == pytest.approx(metrics["test/acc"], abs=1e-6)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks a machine without CUDA")
+def test_a_gpu_run_resumes_on_a_cpu_only_machine(tmp_path):
+    args = ["model=mlp", "data=xor", "logger=none", "test=false"]
+    zoo.train(compose_config(*args, "trainer.max_epochs=1", output_dir=tmp_path / "gpu"))
+    checkpoint = tmp_path / "gpu" / "checkpoints" / "last.ckpt"
+    save_as_if_from_cuda(torch.load(checkpoint, weights_only=True), checkpoint)
+    resumed = compose_config(
+        *args, "trainer.max_epochs=2", f"ckpt_path={checkpoint}", output_dir=tmp_path / "cpu"
+    )
+    zoo.train(resumed)
+    final = torch.load(tmp_path / "cpu" / "checkpoints" / "last.ckpt", weights_only=True)
+    assert final["epoch"] == 1 and final["global_step"] == 2 * 9
+
+
+def test_eval_script(cnn_run, gpu_run, tmp_path):
+    _, metrics, _ = cnn_run
     result = subprocess.run(
         [
             sys.executable,
             str(ROOT / "scripts" / "eval.py"),
-            f"ckpt_path={best}",
+            f"ckpt_path={gpu_run}",  # a GPU run, evaluated on the CPU (or a GPU, if there)
             f"hydra.run.dir={tmp_path / 'eval'}",
             "quiet=true",
         ],
@@ -126,15 +197,18 @@ def test_predict_on_png_files_matches_the_model_on_tensors(cnn_run, small_mnist_
     assert single.returncode == 0, single.stderr  # inverted and resized, classified
 
 
-@pytest.mark.parametrize("which", ["cnn", "rnn"])
-def test_torchscript_and_onnx_match_pytorch(which, cnn_run, rnn_checkpoint, tmp_path):
+@pytest.mark.parametrize("which", ["cnn", "rnn", "mlp", "perceptron"])
+def test_torchscript_and_onnx_match_pytorch(
+    which, cnn_run, rnn_checkpoint, xor_checkpoints, tmp_path
+):
     import onnxruntime
 
-    task = zoo.load_task(cnn_run[2] if which == "cnn" else rnn_checkpoint)
+    checkpoint = {"cnn": cnn_run[2], "rnn": rnn_checkpoint, **xor_checkpoints}[which]
+    task = zoo.load_task(checkpoint)
     x = example_input(task, batch=7)  # another batch size than the export's example
     with torch.no_grad():
         expected = ExportedNetwork(task).eval()(x)
-        if which == "cnn":
+        if which != "rnn":
             assert torch.allclose(expected, task(x), atol=1e-5)
         else:
             assert torch.allclose(
@@ -149,6 +223,31 @@ def test_torchscript_and_onnx_match_pytorch(which, cnn_run, rnn_checkpoint, tmp_
     session = onnxruntime.InferenceSession(str(tmp_path / "model.onnx"))
     (output,) = session.run(None, {"input": x.numpy()})
     assert np.abs(output - expected.numpy()).max() <= 1e-4
+
+
+def test_export_script_writes_both_formats_checks_them_and_never_overwrites(
+    xor_checkpoints, tmp_path
+):
+    command = [
+        sys.executable,
+        str(ROOT / "scripts" / "export.py"),
+        str(xor_checkpoints["perceptron"]),
+        "--out",
+        str(tmp_path / "exported" / "perceptron"),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    for suffix in (".pt", ".onnx"):
+        path = tmp_path / "exported" / f"perceptron{suffix}"
+        assert path.stat().st_size > 0
+        difference = next(line for line in result.stdout.splitlines() if str(path) in line)
+        assert float(difference.split("difference| ")[1].rstrip(")")) <= 1e-5
+    scripted = torch.jit.load(str(tmp_path / "exported" / "perceptron.pt"))
+    x = torch.randn(6, 2)
+    with torch.no_grad():
+        assert torch.allclose(scripted(x), zoo.load_task(xor_checkpoints["perceptron"])(x))
+    again = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert again.returncode != 0 and "exists" in again.stderr and "Traceback" not in again.stderr
 
 
 def test_load_model_in_a_fresh_process_without_configs(cnn_run, tmp_path):
@@ -175,6 +274,42 @@ def test_load_model_in_a_fresh_process_without_configs(cnn_run, tmp_path):
     assert torch.equal(outputs["task"], expected)
     assert torch.allclose(outputs["net"], expected, atol=1e-6)
     assert not (tmp_path / "conf").exists()
+
+
+HEAVY_PACKAGES = ("lightning", "lightning_fabric", "pytorch_lightning", "hydra", "matplotlib")
+
+
+def test_models_alone_import_neither_lightning_nor_hydra_nor_matplotlib(cnn_run, tmp_path):
+    _, _, best = cnn_run
+    code = (
+        "import sys, torch, zoo\n"
+        "net = zoo.create_model('mlp', in_features=2, hidden_sizes=[3])\n"
+        f"loaded = zoo.load_model({str(best)!r})\n"
+        "assert loaded(torch.rand(2, 1, 28, 28)).shape == (2, 10)\n"
+        f"heavy = [m for m in sys.modules if m.split('.')[0] in {HEAVY_PACKAGES!r}]\n"
+        "print(sorted({m.split('.')[0] for m in heavy}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_train_help_imports_neither_torch_nor_lightning():
+    code = (
+        "import atexit, runpy, sys\n"
+        "atexit.register(lambda: print('loaded:', sorted(m for m in ('torch', 'lightning')"
+        " if m in sys.modules)))\n"
+        f"sys.argv = [{str(ROOT / 'scripts' / 'train.py')!r}, '--help']\n"
+        "runpy.run_path(sys.argv[0], run_name='__main__')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "python scripts/train.py model=cnn" in result.stdout
+    assert "loaded: []" in result.stdout
 
 
 def test_quiet_training_prints_nothing_and_writes_only_its_folder(tmp_path, monkeypatch, capfd):

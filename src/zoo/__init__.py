@@ -1,18 +1,56 @@
 """zoo: the four classic networks (perceptron, sigmoid MLP, CNN, RNN) as PyTorch modules,
-trained with Lightning and configured with Hydra."""
+trained with Lightning and configured with Hydra.
 
-from zoo.checkpoints import load_model, load_task
+`import zoo` is cheap: the functions below import what they need when first used, so
+building or loading a network (`create_model`, `load_model`) never imports Lightning,
+Hydra or matplotlib, and a script's `--help` does not wait for torch.
+"""
+
+import importlib
+from typing import TYPE_CHECKING
+
 from zoo.errors import ConfigError, DataError, ZooError
-from zoo.models import create_model, list_models, register_model
 
 __version__ = "0.1.0"
 
+_LAZY = {  # name -> the module that defines it
+    "create_model": "zoo.models",
+    "list_models": "zoo.models",
+    "register_model": "zoo.models",
+    "load_model": "zoo.checkpoints",
+    "load_task": "zoo.checkpoints",
+    "train": "zoo.training",
+}
+_SUBMODULES = {
+    "checkpoints",
+    "compatibility",
+    "configs",
+    "data",
+    "devices",
+    "models",
+    "tasks",
+    "training",
+}
 
-def train(cfg):
-    """Train as a composed Hydra config says; returns the final metrics (see zoo.training)."""
-    from zoo.training import train as _train
+if TYPE_CHECKING:
+    from zoo.checkpoints import load_model, load_task
+    from zoo.models import create_model, list_models, register_model
+    from zoo.training import train
 
-    return _train(cfg)
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"zoo.{name}")
+    else:
+        raise AttributeError(f"module 'zoo' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY, *_SUBMODULES])
 
 
 __all__ = [

@@ -1,13 +1,21 @@
-"""Loading zoo checkpoints safely (`weights_only`: no pickled code runs) and on any device."""
+"""Loading zoo checkpoints safely (`weights_only`: no pickled code runs) and on any device.
+
+Only `load_task` imports Lightning: `load_model` needs nothing but torch.
+"""
+
+from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import lightning as L
 import torch
 from torch import nn
 
-from zoo.errors import DataError
+from zoo.errors import ConfigError, DataError
 from zoo.models import create_model
+
+if TYPE_CHECKING:
+    import lightning as L
 
 
 def _task_classes() -> dict[str, type[L.LightningModule]]:
@@ -31,6 +39,21 @@ def read_checkpoint(path: str | Path, map_location="cpu") -> dict:
     if "zoo_task" not in checkpoint:
         raise DataError(f"{path} is a checkpoint, but not one written by a zoo task")
     return checkpoint
+
+
+def check_resumable(path: str | Path, task: L.LightningModule) -> None:
+    """Raise unless `path` is a zoo checkpoint of `task`'s class and network settings: a run
+    resumes only what it would have written itself (read safely, before Lightning reads it)."""
+    checkpoint = read_checkpoint(path)
+    hparams = checkpoint.get("hyper_parameters", {})
+    written = (checkpoint["zoo_task"], hparams.get("model_name"), hparams.get("model_kwargs"))
+    wanted = (type(task).__name__, task.hparams.model_name, dict(task.hparams.model_kwargs))
+    if written != wanted:
+        raise ConfigError(
+            f"{path} was written by model {written[1]!r} {written[2]} ({written[0]}); this "
+            f"run builds model {wanted[1]!r} {wanted[2]} ({wanted[0]}). Resume with the same "
+            "model and model settings as that run (see its config.yaml)"
+        )
 
 
 def load_task(path: str | Path, map_location="cpu") -> L.LightningModule:

@@ -6,11 +6,16 @@ unscaling out, inside the network); classifiers return logits. An exported forec
 reads a full window of `input_length` observed values.
 """
 
-from pathlib import Path
+from __future__ import annotations
 
-import lightning as L
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import torch
 from torch import nn
+
+if TYPE_CHECKING:
+    import lightning as L
 
 
 class ExportedNetwork(nn.Module):

@@ -10,8 +10,10 @@ from lightning.pytorch.callbacks import ModelCheckpoint, RichProgressBar
 from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
+from zoo.checkpoints import check_resumable
+from zoo.compatibility import check_pairing
 from zoo.data.tensors import InMemoryDataModule
-from zoo.errors import ConfigError
+from zoo.devices import resolve_precision
 from zoo.models import model_arguments
 
 log = logging.getLogger(__name__)
@@ -26,18 +28,13 @@ def silence_lightning() -> None:
 def build_task(cfg: DictConfig, datamodule: InMemoryDataModule) -> L.LightningModule:
     """The task named by `cfg.task`, around the network `cfg.model` sized for `datamodule`.
 
+    A model, task and data that cannot go together are refused first (`check_pairing`).
     Sizes the data decides (inputs, classes, horizon) fill the model's arguments that the
     config leaves out; a size the config states anyway wins, with a warning if it differs.
     """
-    task_class = get_class(cfg.task._target_)
-    if task_class.data_kind != datamodule.kind:
-        raise ConfigError(
-            f"model {cfg.model.name!r} needs {task_class.data_kind} data, but "
-            f"{type(datamodule).__name__} is {datamodule.kind} data; pick a data= option "
-            f"of the other kind (see conf/data/)"
-        )
     model_cfg = OmegaConf.to_container(cfg.model, resolve=True)
     name = model_cfg.pop("name")
+    check_pairing(name, get_class(cfg.task._target_), datamodule, given=model_cfg)
     accepted = model_arguments(name)
     model_kwargs = {k: v for k, v in datamodule.dims.items() if k in accepted}
     for key, value in model_cfg.items():
@@ -57,13 +54,24 @@ def _instantiate_all(group: DictConfig | None) -> list:
     return [instantiate(c) for c in (group or {}).values() if c is not None and "_target_" in c]
 
 
+def trainer_precision(cfg: DictConfig) -> str:
+    """The precision `cfg.trainer` trains in on this machine ("auto" resolved); logged."""
+    required = getattr(get_class(cfg.task._target_), "required_precision", None)
+    precision, reason = resolve_precision(cfg.trainer.precision, cfg.trainer.accelerator, required)
+    log.info("precision %s (%s)", precision, reason)
+    return precision
+
+
 def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, float]:
     """Fit (and test) as `cfg` says; return the final metrics. Everything lands in output_dir."""
     if cfg.quiet:
         silence_lightning()
     output_dir = Path(cfg.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    precision = trainer_precision(cfg)
+    settings = OmegaConf.to_container(cfg, resolve=True)
+    settings["trainer"]["precision"] = precision  # what the run used, not "auto"
+    (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(settings))
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     if cfg.get("matmul_precision"):
         torch.set_float32_matmul_precision(cfg.matmul_precision)
@@ -78,6 +86,7 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, flo
         callbacks = [c for c in callbacks if not isinstance(c, RichProgressBar)]
     trainer: L.Trainer = instantiate(
         cfg.trainer,
+        precision=precision,
         logger=loggers or False,
         callbacks=callbacks,
         default_root_dir=str(output_dir),
@@ -85,6 +94,8 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, flo
         and any(isinstance(c, RichProgressBar) for c in callbacks),
         enable_model_summary=not cfg.quiet,
     )
+    if cfg.get("ckpt_path"):
+        check_resumable(cfg.ckpt_path, task)
     trainer.fit(task, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
     metrics = {
         k: float(v)
@@ -106,8 +117,7 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, flo
 
     for logger in loggers if trainer.is_global_zero else []:
         if isinstance(logger, TensorBoardLogger):  # the HPARAMS tab: settings beside results
-            hparams = OmegaConf.to_container(cfg, resolve=True)
-            hparams = {k: hparams[k] for k in ("model", "task", "data", "trainer", "seed")}
+            hparams = {k: settings[k] for k in ("model", "task", "data", "trainer", "seed")}
             logger.log_hyperparams(
                 hparams, {f"hp/{k.replace('/', '_')}": v for k, v in metrics.items()}
             )

@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from zoo.data.tensors import ClassificationDataModule, TensorSet
+from zoo.data.tensors import ClassificationDataModule, TensorSet, TrainingBatch
 from zoo.errors import DataError
 
 DATA_ROOT_ENV = "ZOO_DATA_ROOT"
@@ -76,9 +76,11 @@ def random_affine(images: torch.Tensor, max_shift: float, max_degrees: float) ->
 class MNISTDataModule(ClassificationDataModule):
     """MNIST: 55,000/5,000 seeded train/validation split of the training set; official test set.
 
-    Images stay uint8 in memory (47 MB); each batch becomes float in [0, 1] with shape
-    (B, 1, 28, 28) on the device, and training batches are optionally augmented there with
-    small random shifts and rotations. Normalisation is the task's job (`normalization`).
+    Images stay uint8 in memory (47 MB), on the accelerator when training runs on one
+    (copied once, in `setup`, rather than batch by batch); each batch becomes float in
+    [0, 1] with shape (B, 1, 28, 28) on the device, and training batches (only they,
+    whoever converts them) are optionally augmented there with small random shifts and
+    rotations. Normalisation is the task's job (`normalization`).
     """
 
     input_shape = (1, 28, 28)
@@ -125,8 +127,14 @@ class MNISTDataModule(ClassificationDataModule):
         raise DataError(missing_mnist_message(self.raw_folder, cause))
 
     def setup(self, stage: str | None = None) -> None:
-        if hasattr(self, "train_set"):
-            return
+        if not hasattr(self, "train_set"):
+            self._load()
+        device = self.trainer.strategy.root_device if self.trainer is not None else None
+        if device is not None and device.type != "cpu" and self.num_workers == 0:
+            for dataset in (self.train_set, self.val_set, self.test_set):
+                dataset.to(device)  # no-op once there
+
+    def _load(self) -> None:
         from torchvision.datasets.mnist import read_image_file, read_label_file
 
         if not self.raw_folder.is_dir():
@@ -157,8 +165,11 @@ class MNISTDataModule(ClassificationDataModule):
         )
 
     def on_after_batch_transfer(self, batch, dataloader_idx: int):
+        """uint8 images -> floats in [0, 1]; augmented only if the batch is a `TrainingBatch`
+        (from `train_dataloader`), never a validation or test batch, whatever the trainer
+        is doing when this is called."""
         images, labels = batch
         x = images.unsqueeze(1).float().div_(255)  # (B, 28, 28) uint8 -> (B, 1, 28, 28)
-        if self.augment and self.trainer is not None and self.trainer.training:
+        if self.augment and isinstance(batch, TrainingBatch):
             x = random_affine(x, self.max_shift, self.max_degrees)
         return x, labels

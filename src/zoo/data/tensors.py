@@ -9,7 +9,7 @@ import math
 
 import lightning as L
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, RandomSampler
 
 
 class TensorSet(Dataset):
@@ -27,13 +27,70 @@ class TensorSet(Dataset):
         return tuple(t[index] for t in self.tensors)
 
     def __getitems__(self, indices: list[int]) -> tuple[torch.Tensor, ...]:
-        index = torch.as_tensor(indices)  # DataLoader hands over a whole batch of indices
+        # DataLoader hands over a whole batch of indices; cut it where the tensors are
+        index = torch.as_tensor(indices, device=self.tensors[0].device)
         return tuple(t[index] for t in self.tensors)
+
+    def to(self, device: torch.device) -> "TensorSet":
+        """Move the tensors to `device` (in place), so batches are cut there."""
+        self.tensors = tuple(t.to(device) for t in self.tensors)
+        return self
 
 
 def keep_batch(batch):
     """collate_fn for `TensorSet`: the batch is already stacked."""
     return batch
+
+
+class TrainingBatch(tuple):
+    """A batch drawn from a training set: the only kind a data module may augment."""
+
+
+def keep_training_batch(batch) -> TrainingBatch:
+    """collate_fn of training loaders: the stacked batch, marked as training data."""
+    return TrainingBatch(batch)
+
+
+class EpochShuffle(RandomSampler):
+    """A random order that depends on the seed and the epoch only.
+
+    Lightning calls `set_epoch` before every epoch, so a run resumed at epoch k sees the
+    order the uninterrupted run saw at epoch k, not epoch 0's again. Epoch k's order is the
+    one `DataLoader(shuffle=True, generator=Generator().manual_seed(seed))` gives at its
+    k-th epoch, replaying that generator's draws (a base seed, then a permutation, and
+    another for RandomSampler's empty partial pass), so uninterrupted runs shuffle as they
+    always did. Being a `RandomSampler`, it is replaced by Lightning's `DistributedSampler`
+    (seeded likewise) under DDP. The generator is kept from one epoch to the next, so only
+    a resumed run replays the draws of the epochs before.
+    """
+
+    def __init__(self, data_source: Dataset, seed: int = 0) -> None:
+        super().__init__(data_source)
+        self.seed = seed
+        self.epoch = 0
+        self._next: tuple[int, torch.Generator] | None = None  # (epoch, its generator)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __iter__(self):
+        if self._next is not None and self._next[0] == self.epoch:
+            generator = self._next[1]
+        else:
+            generator = torch.Generator().manual_seed(self.seed)
+            for _ in range(self.epoch):
+                self._draw(generator)
+        order = self._draw(generator)
+        self._next = (self.epoch + 1, generator)
+        yield from order.tolist()
+
+    def _draw(self, generator: torch.Generator) -> torch.Tensor:
+        """One epoch's draws from the loader's generator; returns the epoch's order."""
+        n = len(self.data_source)
+        torch.empty((), dtype=torch.int64).random_(generator=generator)  # the base seed
+        order = torch.randperm(n, generator=generator)
+        torch.randperm(n, generator=generator)  # RandomSampler's empty partial pass
+        return order
 
 
 def split_sizes(total: int, fractions: tuple[float, ...]) -> list[int]:
@@ -69,7 +126,7 @@ class InMemoryDataModule(L.LightningDataModule):
         return {}
 
     def train_dataloader(self) -> DataLoader:
-        return self._loader(self.train_set, shuffle=True)
+        return self._loader(self.train_set, training=True)
 
     def val_dataloader(self) -> DataLoader:
         return self._loader(self.val_set)
@@ -80,14 +137,16 @@ class InMemoryDataModule(L.LightningDataModule):
     def predict_dataloader(self) -> DataLoader:
         return self._loader(self.test_set)
 
-    def _loader(self, dataset: TensorSet, shuffle: bool = False) -> DataLoader:
-        generator = torch.Generator().manual_seed(self.seed) if shuffle else None
+    def _loader(self, dataset: TensorSet, training: bool = False) -> DataLoader:
+        """Batches of `dataset`; a training loader shuffles (`EpochShuffle`) and marks its
+        batches as `TrainingBatch`es."""
         return DataLoader(
             dataset,
             batch_size=self.batch_size,
-            shuffle=shuffle,
-            generator=generator,
-            collate_fn=keep_batch,
+            sampler=EpochShuffle(dataset, self.seed) if training else None,
+            # the workers' base seed: drawn from here, not from torch's global generator
+            generator=torch.Generator().manual_seed(self.seed) if training else None,
+            collate_fn=keep_training_batch if training else keep_batch,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
         )

@@ -1,7 +1,7 @@
 """Networks as plain `nn.Module`s, registered by name (the name of their `conf/model/` file)."""
 
 from zoo.models.cnn import CNN
-from zoo.models.mlp import SigmoidMLP, sigmoid_neuron
+from zoo.models.mlp import SigmoidMLP
 from zoo.models.perceptron import Perceptron
 from zoo.models.registry import (
     UnknownModelError,
@@ -24,5 +24,4 @@ __all__ = [
     "list_models",
     "model_arguments",
     "register_model",
-    "sigmoid_neuron",
 ]

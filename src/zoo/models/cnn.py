@@ -3,9 +3,45 @@
 from collections.abc import Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from zoo.models.registry import register_model
+
+
+def averaging_matrix(size_in: int, size_out: int) -> torch.Tensor:
+    """(size_out, size_in): row i averages the inputs adaptive pooling gives output i,
+    [floor(i * in / out), ceil((i + 1) * in / out))."""
+    i = torch.arange(size_out).unsqueeze(1)
+    start, end = i * size_in // size_out, -(-(i + 1) * size_in // size_out)
+    j = torch.arange(size_in)
+    return ((j >= start) & (j < end)) / (end - start)
+
+
+class AdaptiveAvgPool(nn.Module):
+    """`nn.AdaptiveAvgPool2d(size)`, from operations with deterministic CUDA backward passes.
+
+    AdaptiveAvgPool2d's CUDA backward has none, so `trainer.deterministic=true` would raise
+    on a GPU. The same averages come from a mean (size 1), average pooling (when the input
+    divides evenly) or, for overlapping windows, products with averaging matrices.
+    """
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, C, H, W) -> (B, C, s, s)
+        s, (h, w) = self.size, x.shape[-2:]
+        if s == 1:
+            return x.mean(dim=(-2, -1), keepdim=True)
+        if h % s == 0 and w % s == 0:
+            return F.avg_pool2d(x, (h // s, w // s))
+        rows = averaging_matrix(h, s).to(x.device, x.dtype)  # (s, H)
+        cols = averaging_matrix(w, s).to(x.device, x.dtype)  # (s, W)
+        return rows @ x @ cols.T
+
+    def extra_repr(self) -> str:
+        return f"size={self.size}"
 
 
 def conv_block(in_channels: int, out_channels: int, pool: bool = False) -> nn.Sequential:
@@ -34,6 +70,8 @@ class CNN(nn.Module):
     any input size works.
     """
 
+    input_layout = ("C", "H", "W")  # of one example: images only
+
     def __init__(
         self,
         in_channels: int = 1,
@@ -53,7 +91,7 @@ class CNN(nn.Module):
                 width = out_channels
         self.features = nn.Sequential(*stages)
         self.classifier = nn.Sequential(
-            nn.AdaptiveAvgPool2d(pool_size),
+            AdaptiveAvgPool(pool_size),
             nn.Flatten(),
             nn.Dropout(dropout),
             nn.Linear(width * pool_size**2, num_classes),

@@ -8,11 +8,6 @@ from torch import nn
 from zoo.models.registry import register_model
 
 
-def sigmoid_neuron(x: torch.Tensor, weights: torch.Tensor, bias: torch.Tensor | float):
-    """One neuron: sigmoid(w . x + b)."""
-    return torch.sigmoid(x @ weights + bias)
-
-
 @register_model("mlp")
 class SigmoidMLP(nn.Module):
     """Fully connected layers of sigmoid units.

@@ -12,6 +12,13 @@ class ZooTask(L.LightningModule):
     class for `zoo.load_task`, and builds the optimizer its hyperparameters name."""
 
     data_kind: str  # the `kind` of data module the task trains on
+    required_precision: str | None = None  # a trainer precision the task must have, if any
+
+    @classmethod
+    def refuses(cls, builder) -> str | None:
+        """Why this task cannot train the networks `builder` builds (naming what can), or
+        None if it can."""
+        return None
 
     def _step(self, batch, stage: str) -> tuple[torch.Tensor, torch.Tensor]:
         """Loss and outputs (predictions) of one batch, logged under `stage`."""
@@ -46,6 +53,21 @@ class ZooTask(L.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint["zoo_task"] = type(self).__name__  # zoo.load_task rebuilds this class
+        # dropout and augmentation draw from torch's generators: a resumed run continues them
+        checkpoint["zoo_rng_state"] = {
+            "cpu": torch.get_rng_state(),
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else [],
+        }
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        state = checkpoint.get("zoo_rng_state")
+        if state is None or self._trainer is None:  # load_from_checkpoint: leave them alone
+            return
+        torch.set_rng_state(state["cpu"].cpu())
+        if state["cuda"] and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(
+                [s.cpu() for s in state["cuda"]][: torch.cuda.device_count()]
+            )
 
     def configure_optimizers(self):
         hp = self.hparams
@@ -57,4 +79,5 @@ class ZooTask(L.LightningModule):
             momentum=hp.get("momentum", 0.0),
             weight_decay=hp.weight_decay,
             scheduler=hp.scheduler,
+            cycle_momentum=hp.get("cycle_momentum", False),
         )

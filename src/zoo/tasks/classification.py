@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix
 
-from zoo.models import create_model
+from zoo.models import Perceptron, create_model
 from zoo.tasks.base import ZooTask
 from zoo.tasks.summaries import log_figure
 
@@ -27,6 +27,15 @@ class ClassificationTask(ZooTask):
 
     data_kind = "classification"
 
+    @classmethod
+    def refuses(cls, builder) -> str | None:
+        if isinstance(builder, type) and issubclass(builder, Perceptron):
+            return (
+                "the perceptron learns by the perceptron rule, not by gradient descent: "
+                "use task=perceptron (model=perceptron's default)"
+            )
+        return None
+
     def __init__(
         self,
         model_name: str,
@@ -37,6 +46,7 @@ class ClassificationTask(ZooTask):
         momentum: float = 0.0,
         weight_decay: float = 0.0,
         scheduler: Literal["onecycle", "cosine"] | None = None,
+        cycle_momentum: bool = False,
         label_smoothing: float = 0.0,
         input_mean: float = 0.0,
         input_std: float = 1.0,

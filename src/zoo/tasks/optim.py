@@ -16,8 +16,13 @@ def configure_optimization(
     momentum: float = 0.0,
     weight_decay: float = 0.0,
     scheduler: str | None = None,
+    cycle_momentum: bool = False,
 ) -> dict:
-    """The dict Lightning's `configure_optimizers` returns; schedules step every batch."""
+    """The dict Lightning's `configure_optimizers` returns; schedules step every batch.
+
+    The one-cycle schedule keeps the configured momentum unless `cycle_momentum` asks it to
+    cycle momentum (or Adam's beta1) between 0.95 and 0.85 against the learning rate.
+    """
     if optimizer == "sgd":
         opt = torch.optim.SGD(
             params, lr=lr, momentum=momentum, weight_decay=weight_decay, nesterov=momentum > 0
@@ -34,7 +39,11 @@ def configure_optimization(
     if scheduler == "onecycle":
         # lr warms up to `lr` over the first 25% of steps, then anneals to ~0
         schedule = torch.optim.lr_scheduler.OneCycleLR(
-            opt, max_lr=lr, total_steps=total_steps, pct_start=0.25
+            opt,
+            max_lr=lr,
+            total_steps=total_steps,
+            pct_start=0.25,
+            cycle_momentum=cycle_momentum,
         )
     elif scheduler == "cosine":
         schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps)

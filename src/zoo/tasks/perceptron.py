@@ -3,6 +3,7 @@
 import torch
 from torchmetrics.classification import MulticlassAccuracy
 
+from zoo.errors import ConfigError
 from zoo.models import Perceptron, create_model
 from zoo.tasks.base import ZooTask
 
@@ -14,25 +15,60 @@ def perceptron_rule(model: Perceptron, x: torch.Tensor, y: torch.Tensor, lr: flo
     Only a mistake changes anything. Two classes (targets t = +1 / -1 for labels 1 / 0):
     w += lr * t * x and b += lr * t. More classes: the true class's unit moves towards x,
     the wrongly winning unit away from it.
+
+    The examples are checked a batch at a time: the scores of all those not yet visited
+    come from one matrix product with the current weights, the first mistake among them is
+    corrected, and checking resumes after it. That is exactly the one-at-a-time rule, but
+    the host waits for the device once per mistake, not once per example. It runs in fp32,
+    under autocast too: a threshold decision must not depend on bf16 rounding.
     """
     w, b = model.linear.weight, model.linear.bias  # (units, D), (units,)
-    mistakes = 0
-    for xi, yi in zip(x.flatten(1).to(w.dtype), y.tolist(), strict=True):
-        if model.num_classes == 2:
-            t = 1.0 if yi == 1 else -1.0
-            if t * (w[0] @ xi + b[0]) <= 0:  # wrong side of the line, or on it
-                w[0] += lr * t * xi
+    x = x.flatten(1).to(w.dtype)
+    y = y.to(x.device)
+    mistakes, start = 0, 0
+    with torch.autocast(x.device.type, enabled=False):
+        while start < len(x):
+            scores = x[start:] @ w.T + b  # (N - start, units)
+            if model.num_classes == 2:
+                guesses = (scores[:, 0] > 0).long()
+                wrong = (y[start:] * 2 - 1) * scores[:, 0] <= 0  # wrong side of the line, or on it
+            else:
+                guesses = scores.argmax(dim=1)
+                wrong = guesses != y[start:]
+            first = wrong.to(torch.uint8).argmax()  # the first mistake, if there is one
+            found, offset, label, guess = torch.stack(
+                [wrong[first].long(), first, y[start + first], guesses[first]]
+            ).tolist()  # the one read of this pass
+            if not found:
+                break
+            i = start + offset
+            if model.num_classes == 2:
+                t = 1.0 if label == 1 else -1.0
+                w[0] += lr * t * x[i]
                 b[0] += lr * t
-                mistakes += 1
-        else:
-            guess = int((w @ xi + b).argmax())
-            if guess != yi:
-                w[yi] += lr * xi
-                b[yi] += lr
-                w[guess] -= lr * xi
+            else:
+                w[label] += lr * x[i]
+                b[label] += lr
+                w[guess] -= lr * x[i]
                 b[guess] -= lr
-                mistakes += 1
+            mistakes += 1
+            start = i + 1
     return mistakes
+
+
+class PerceptronRule(torch.optim.Optimizer):
+    """The perceptron rule as an optimizer, so that Lightning counts its updates as training
+    steps (checkpoints, `max_steps`, logging intervals): `step(x=..., y=...)` applies the
+    rule to one batch of normalised inputs and returns the number of mistakes."""
+
+    def __init__(self, model: Perceptron, lr: float = 1.0) -> None:
+        super().__init__(model.parameters(), {"lr": lr})
+        self.model = model
+
+    def step(self, closure=None, *, x: torch.Tensor, y: torch.Tensor) -> int:
+        if closure is not None:
+            closure()
+        return perceptron_rule(self.model, x, y, self.param_groups[0]["lr"])
 
 
 def perceptron_criterion(scores: torch.Tensor, y: torch.Tensor, num_classes: int) -> torch.Tensor:
@@ -45,9 +81,22 @@ def perceptron_criterion(scores: torch.Tensor, y: torch.Tensor, num_classes: int
 
 
 class PerceptronTask(ZooTask):
-    """Fits a `Perceptron` with the perceptron rule; logs its criterion as the loss."""
+    """Fits a `Perceptron` with the perceptron rule; logs its criterion as the loss.
+
+    Scores and updates are computed in fp32 whatever the trainer's precision.
+    """
 
     data_kind = "classification"
+    required_precision = "32-true"  # the rule gains nothing from mixed precision
+
+    @classmethod
+    def refuses(cls, builder) -> str | None:
+        if isinstance(builder, type) and issubclass(builder, Perceptron):
+            return None
+        return (
+            "the perceptron rule trains model=perceptron only; other classifiers learn "
+            "by gradient descent with task=classification (their default)"
+        )
 
     def __init__(
         self,
@@ -61,17 +110,18 @@ class PerceptronTask(ZooTask):
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
-        self.automatic_optimization = False  # no optimizer: the rule updates the weights
+        self.automatic_optimization = False  # the rule updates the weights, not gradients
         self.model = create_model(model_name, **model_kwargs)
-        if not isinstance(self.model, Perceptron):
-            raise TypeError(f"the perceptron rule trains a Perceptron, not {model_name!r}")
+        if refusal := self.refuses(type(self.model)):
+            raise ConfigError(refusal)
         self.num_classes = self.model.num_classes
         self.train_acc, self.val_acc, self.test_acc = (
             MulticlassAccuracy(self.num_classes, average="micro") for _ in range(3)
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model((x - self.hparams.input_mean) / self.hparams.input_std)
+        with torch.autocast(x.device.type, enabled=False):  # thresholds decide in fp32
+            return self.model(((x - self.hparams.input_mean) / self.hparams.input_std).float())
 
     def predict_classes(self, scores: torch.Tensor) -> torch.Tensor:
         if self.num_classes == 2:
@@ -91,7 +141,7 @@ class PerceptronTask(ZooTask):
         x, y = batch
         self._step(batch, "train")  # before the update: what the rule is correcting
         normalised = (x - self.hparams.input_mean) / self.hparams.input_std
-        mistakes = perceptron_rule(self.model, normalised, y, self.hparams.lr)
+        mistakes = self.optimizers().step(x=normalised, y=y)
         self.log("train/mistakes", float(mistakes), on_step=False, on_epoch=True, reduce_fx="sum")
 
     def test_step(self, batch, batch_idx):
@@ -102,4 +152,9 @@ class PerceptronTask(ZooTask):
         return self.predict_classes(self(x))
 
     def configure_optimizers(self):
-        return None  # the perceptron rule needs no optimizer
+        if getattr(self.trainer.precision_plugin, "scaler", None) is not None:
+            raise ConfigError(
+                "the perceptron rule runs in fp32 and has no gradients to scale: train it "
+                "with trainer.precision=32-true, not 16-mixed"
+            )
+        return PerceptronRule(self.model, self.hparams.lr)
