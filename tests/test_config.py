@@ -5,6 +5,7 @@ import math
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import torch
 import yaml
@@ -41,9 +42,13 @@ def data_settings(mnist_root, tmp_path):
     def settings(data: str) -> list[str]:
         if data == "mnist":
             return [f"data.root={mnist_root}", "data.val_size=100"]
-        if data == "csv":
-            (tmp_path / "series.csv").write_text("y\n" + "\n".join(str(i % 7) for i in range(80)))
-            return [f"data.path={tmp_path / 'series.csv'}", "data.column=y"]
+        if data in ("csv", "parquet"):  # the options that need a file of the user's
+            frame = pd.DataFrame(
+                {"unique_id": ["a"] * 80 + ["b"] * 60, "ds": [*range(80), *range(60)]}
+            ).assign(y=lambda f: 1 + f.ds % 7)
+            path = tmp_path / f"panel.{data}"
+            frame.to_csv(path, index=False) if data == "csv" else frame.to_parquet(path)
+            return [f"data.path={path}"]
         return []
 
     return settings
@@ -113,7 +118,7 @@ def test_every_model_and_data_pair_trains_or_is_refused_naming_what_fits(
         ("mlp", "xor", "perceptron", "the perceptron rule trains model=perceptron only"),
         ("cnn", "mnist", "perceptron", "with task=classification"),
         ("rnn", "co2", "classification", "Leave task= out"),
-        ("cnn", "co2", "forecasting", "models for SeriesDataModule: model=rnn"),
+        ("cnn", "co2", "forecasting", "models for PanelDataModule: model=rnn"),
     ],
 )
 def test_a_task_that_cannot_train_the_model_is_refused_naming_what_fits(

@@ -22,7 +22,11 @@ EXAMPLES = {
         torch.randn(4, 1, 28, 28),
         (4, 10),
     ),
-    "rnn": ({"horizon": 5, "hidden_size": 8}, torch.randn(4, 12), (4, 5)),
+    "rnn": (
+        {"horizon": 5, "input_length": 12, "hidden_size": 8, "ensemble_size": 2, "linear": True},
+        torch.rand(4, 12) + 0.5,  # positive: log scaling
+        (4, 5),
+    ),
 }
 
 

@@ -46,9 +46,10 @@ class TrainingBatch(tuple):
     """A batch drawn from a training set: the only kind a data module may augment."""
 
 
-def keep_training_batch(batch) -> TrainingBatch:
-    """collate_fn of training loaders: the stacked batch, marked as training data."""
-    return TrainingBatch(batch)
+def keep_training_batch(batch):
+    """collate_fn of training loaders: the stacked batch, a tuple marked as training data
+    (dict batches, such as forecasting windows, are never augmented and pass as they are)."""
+    return TrainingBatch(batch) if isinstance(batch, tuple) else batch
 
 
 class EpochShuffle(RandomSampler):
@@ -82,7 +83,8 @@ class EpochShuffle(RandomSampler):
                 self._draw(generator)
         order = self._draw(generator)
         self._next = (self.epoch + 1, generator)
-        yield from order.tolist()
+        for chunk in order.split(1 << 16):  # not one Python int per window at once
+            yield from chunk.tolist()
 
     def _draw(self, generator: torch.Generator) -> torch.Tensor:
         """One epoch's draws from the loader's generator; returns the epoch's order."""
