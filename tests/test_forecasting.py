@@ -187,7 +187,7 @@ def test_mixed_frequencies_and_missing_columns_are_refused(tmp_path):
         {"unique_id": "d", "ds": pd.date_range("2000-01-01", periods=5, freq="D"), "y": 1.0}
     )
     with pytest.raises(
-        zoo.DataError, match=r"mixes frequencies: D \(e.g. series 'd'\), MS \(e.g. series 'm'\)"
+        zoo.DataError, match=r"mixes frequencies: MS \(e.g. series 'm'\), D \(e.g. series 'd'\)"
     ):
         panel_from_frame(pd.concat([monthly, daily]))
     with pytest.raises(zoo.DataError, match=r"no value column 'sales'; its columns: unique_id"):

@@ -98,18 +98,33 @@ class Panel:
                 f"{len(short)} series have no more than {count} values, so nothing is left "
                 f"before their last {count}: {names}"
             )
-        head_lengths, tail_lengths = self.lengths - count, torch.full_like(self.lengths, count)
-        position = torch.arange(len(self.values)) - torch.repeat_interleave(
-            self.indptr[:-1], self.lengths
-        )
-        in_tail = position >= torch.repeat_interleave(head_lengths, self.lengths)
-        tail_starts = pd.Index(
-            [self.times(i, int(head_lengths[i]), 1)[0] for i in range(len(self))]
-        )
+        return self.split_at(self.lengths - count)
+
+    def split_at(self, cutoffs: torch.Tensor) -> tuple[Panel, Panel]:
+        """(the first `cutoffs[i]` values of each series i, the values after them)."""
+        cutoffs = torch.as_tensor(cutoffs, dtype=torch.int64)
+        if ((cutoffs < 0) | (cutoffs > self.lengths)).any():
+            raise ValueError("a cutoff lies outside its series")
+        series = torch.repeat_interleave(torch.arange(len(self)), self.lengths)
+        position = torch.arange(len(self.values)) - self.indptr[:-1][series]
+        in_tail = position >= cutoffs[series]
         return (
-            self._with(self.values[~in_tail], head_lengths, self.starts),
-            self._with(self.values[in_tail], tail_lengths, tail_starts),
+            self._with(self.values[~in_tail], cutoffs, self.starts),
+            self._with(self.values[in_tail], self.lengths - cutoffs, self.shifted_starts(cutoffs)),
         )
+
+    def shifted_starts(self, steps: torch.Tensor) -> pd.Index:
+        """Each series' time `steps[i]` periods after its start."""
+        steps = np.asarray(steps)
+        if isinstance(self.step, int | np.integer):
+            return pd.Index(np.asarray(self.starts, dtype=np.int64) + steps * int(self.step))
+        starts = pd.DatetimeIndex(self.starts)
+        shifted = np.empty(len(steps), dtype="datetime64[ns]")
+        offset = pd.tseries.frequencies.to_offset(self.step)
+        for k in np.unique(steps):  # few distinct shifts, however many series
+            chosen = steps == k
+            shifted[chosen] = (starts[chosen] + int(k) * offset).to_numpy()
+        return pd.DatetimeIndex(shifted)
 
     def concat(self, later: Panel) -> Panel:
         """Each series followed by the same series' values in `later`."""
@@ -184,7 +199,7 @@ def panel_from_frame(
     if fill not in (None, "interpolate", "ffill"):
         raise DataError(f"unknown fill {fill!r}; choose interpolate or ffill")
     frame = frame.reset_index(drop=True)
-    rows = np.arange(1, len(frame) + 1)
+    rows = np.arange(1, len(frame) + 1, dtype=np.int64)
     for role, column in (("id", id_col), ("time", time_col), ("value", value_col)):
         if column is not None and column not in frame.columns:
             columns = ", ".join(map(str, frame.columns))
@@ -196,75 +211,83 @@ def panel_from_frame(
         raise DataError(f"{source} holds no rows")
     values = _checked_values(frame[value_col], rows, value_col, source)
 
+    # ids as integer codes (labels in order of first appearance): no string per row
     if id_col is None:
-        ids = np.full(len(frame), "series", dtype=object)
+        codes, labels = np.zeros(len(frame), dtype=np.int64), np.array(["series"], dtype=object)
     else:
-        empty = frame[id_col].isna().to_numpy()
-        if empty.any():
-            raise DataError(f"column {id_col!r} of {source} is empty at {_rows(rows[empty])}")
-        ids = frame[id_col].astype(str).to_numpy(dtype=object)
-    if time_col is None:
-        times, step = pd.Series(ids).groupby(ids).cumcount(), 1  # position in its series
+        codes, labels = pd.factorize(frame[id_col], sort=False)
+        if (codes < 0).any():
+            raise DataError(f"column {id_col!r} of {source} is empty at {_rows(rows[codes < 0])}")
+        labels = np.asarray([str(label) for label in labels], dtype=object)
+    if time_col is None:  # rows in time order: the position within the series
+        times, step = pd.Series(codes).groupby(codes).cumcount(), 1
     else:
         times, step = _parse_times(frame[time_col], rows, time_col, source)
-    table = pd.DataFrame({"id": ids, "time": times.to_numpy(), "y": values, "row": rows})
+    times = times.to_numpy()
+    del frame
 
-    repeated = table.duplicated(["id", "time"], keep=False).to_numpy()
+    # rows out of time order within their series, in file order
+    codes = codes.astype(np.int32 if len(labels) < 2**31 else np.int64)
+    by_series = np.argsort(codes, kind="stable")
+    series_codes, series_times = codes[by_series], times[by_series]
+    later = (series_codes[1:] == series_codes[:-1]) & (series_times[1:] < series_times[:-1])
+    backwards = rows[by_series[1:][later]]
+    del by_series, series_codes, series_times, later
+    order = np.lexsort((times, codes))  # by series, then time
+    codes, times, values, rows = codes[order], times[order], values[order], rows[order]
+    del order
+    first_of_series = np.ones(len(codes), dtype=bool)
+    first_of_series[1:] = codes[1:] != codes[:-1]
+
+    repeated = np.zeros(len(codes), dtype=bool)
+    repeated[1:] = ~first_of_series[1:] & (times[1:] == times[:-1])
+    repeated[:-1] |= repeated[1:]
     if repeated.any():
-        first = table[repeated].iloc[0]
+        first = int(np.argmax(repeated))
         raise DataError(
             f"{source} has {int(repeated.sum())} rows that repeat a (series, time) pair, at "
-            f"{_rows(rows[repeated])} (first: series {first['id']!r} at {first['time']}); "
-            "keep one row per series and time"
+            f"{_rows(rows[repeated])} (first: series {labels[codes[first]]!r} at "
+            f"{times[first]}); keep one row per series and time"
         )
-    previous = table.groupby("id", sort=False)["time"].shift()
-    backwards = (previous.notna() & (table["time"] < previous)).to_numpy()
-    if backwards.any():
+    if len(backwards):
         if not sort:
             raise DataError(
-                f"{source} is not in time order within its series at {_rows(rows[backwards])}"
+                f"{source} is not in time order within its series at {_rows(backwards)}"
             )
         log.warning(
             "%s: %d rows came before an earlier time of their series (%s); sorted by time",
             source,
-            int(backwards.sum()),
-            _rows(rows[backwards]),
+            len(backwards),
+            _rows(backwards),
         )
-    table = table.sort_values(["id", "time"], kind="stable").reset_index(drop=True)
-    blank = table["y"].isna().to_numpy()
+    blank = np.isnan(values)
     if blank.any():
         if fill is None:
             raise DataError(
                 f"column {value_col!r} of {source} has {int(blank.sum())} missing values, at "
-                f"{_rows(table['row'][blank])}; fill them in the file, or pass "
+                f"{_rows(rows[blank])}; fill them in the file, or pass "
                 "data.fill=interpolate or data.fill=ffill"
             )
-        by_series = table.groupby("id", sort=False)["y"]
-        if fill == "interpolate":
-            table["y"] = by_series.transform(lambda y: y.interpolate(limit_direction="both"))
-        else:
-            table["y"] = by_series.transform(lambda y: y.ffill().bfill())
-        if table["y"].isna().any():
-            empty = table.loc[table["y"].isna(), "id"].iloc[0]
+        values = _filled(values, codes, fill)
+        if np.isnan(values).any():
+            empty = labels[codes[np.isnan(values)][0]]
             raise DataError(f"{source}: series {empty!r} has no values to fill from")
 
     # one regular step within every series: a skipped period is a gap, not a new step
-    first_of_series = table["id"].ne(table["id"].shift()).to_numpy()
     if step is None:  # dates: the panel's one frequency
-        step = _infer_date_step(table, first_of_series, source)
-    time_values = table["time"].to_numpy()
-    irregular = np.zeros(len(table), dtype=bool)
-    irregular[1:] = ~first_of_series[1:] & (time_values[1:] != _next_times(time_values, step)[:-1])
+        step = _infer_date_step(times, codes, first_of_series, labels, source)
+    irregular = np.zeros(len(codes), dtype=bool)
+    irregular[1:] = ~first_of_series[1:] & (times[1:] != _next_times(times[:-1], step))
     if irregular.any():
-        first = table[irregular].iloc[0]
+        first = int(np.argmax(irregular))
         raise DataError(
-            f"{source}: series {first['id']!r} skips a period before its value at data row "
-            f"{first['row']} ({first['time']}); every series needs one value per period "
-            f"({step}); periods are skipped before {_rows(table['row'][irregular])}"
+            f"{source}: series {labels[codes[first]]!r} skips a period before its value at "
+            f"data row {rows[first]} ({times[first]}); every series needs one value per "
+            f"period ({step}); periods are skipped before {_rows(rows[irregular])}"
         )
 
-    series_ids = table["id"].to_numpy()[first_of_series]
-    lengths = np.diff(np.append(np.flatnonzero(first_of_series), len(table)))
+    series_ids = labels[codes[first_of_series]]
+    lengths = np.diff(np.append(np.flatnonzero(first_of_series), len(codes)))
     single = lengths < 2
     if single.any():
         names = ", ".join(repr(s) for s in series_ids[single][:MAX_ROWS_NAMED])
@@ -275,18 +298,30 @@ def panel_from_frame(
     indptr = torch.zeros(len(lengths) + 1, dtype=torch.int64)
     torch.cumsum(torch.as_tensor(lengths, dtype=torch.int64), 0, out=indptr[1:])
     return Panel(
-        np.asarray(series_ids, dtype=object),
-        torch.as_tensor(table["y"].to_numpy(dtype=np.float32)),
+        series_ids,
+        torch.as_tensor(values.astype(np.float32)),
         indptr,
-        pd.Index(time_values[first_of_series]),
+        pd.Index(times[first_of_series]),
         step,
     )
 
 
+def _filled(values: np.ndarray, codes: np.ndarray, fill: str) -> np.ndarray:
+    """Blank values filled within their series (rows sorted by series and time)."""
+    by_series = pd.Series(values).groupby(codes, sort=False)
+    if fill == "interpolate":
+        return by_series.transform(lambda y: y.interpolate(limit_direction="both")).to_numpy()
+    return by_series.transform(lambda y: y.ffill().bfill()).to_numpy()
+
+
 def _checked_values(raw: pd.Series, rows: np.ndarray, name: str, source: str) -> np.ndarray:
     """The value column as floats, NaN where blank; text and infinities refused by row."""
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
-    blank = raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy()
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        values = raw.to_numpy(dtype=float)
+        blank = np.isnan(values)
+    else:
+        values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+        blank = raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy()
     text = np.isnan(values) & ~blank
     if text.any():
         first = raw.iloc[int(np.argmax(text))]
@@ -323,17 +358,16 @@ def _parse_times(column: pd.Series, rows: np.ndarray, name: str, source: str):
     return (numeric.astype(np.int64), 1) if kind == "integers" else (dates, None)
 
 
-def _infer_date_step(table: pd.DataFrame, group_start: np.ndarray, source: str) -> str:
-    """The one pandas frequency of every series (each checked on its first values)."""
+def _infer_date_step(times, codes, first_of_series, labels, source: str) -> str:
+    """The one pandas frequency of every series (each judged by its first 50 values)."""
     found = {}
-    times = table["time"].to_numpy()
-    starts = np.flatnonzero(group_start)
-    ends = np.append(starts[1:], len(table))
+    starts = np.flatnonzero(first_of_series)
+    ends = np.append(starts[1:], len(times))
     for start, end in zip(starts, ends, strict=True):
         if end - start < 3:
             continue
         freq = pd.infer_freq(pd.DatetimeIndex(times[start : min(end, start + 50)]))
-        found.setdefault(freq, table["id"].iloc[start])
+        found.setdefault(freq, labels[codes[start]])
     if None in found:
         raise DataError(
             f"{source}: the dates of series {found[None]!r} have no regular frequency; "

@@ -19,7 +19,9 @@ class PanelWindows(Dataset):
 
     Items are dicts of tensors: `x` (input_length,) inputs, `mask` (input_length,) True
     where observed, `y` (horizon,) targets, `series` the series' number and, when
-    `mase_scale` is given, `scale`: that series' MASE denominator.
+    `mase_scale` is given, `scale`: that series' MASE denominator. With `repeat` > 1 the
+    dataset lists every window that many times (an epoch of a small panel then takes as
+    many steps as one of a large panel).
     """
 
     def __init__(
@@ -30,6 +32,7 @@ class PanelWindows(Dataset):
         first_cutoff: torch.Tensor,
         last_cutoff: torch.Tensor,
         mase_scale: torch.Tensor | None = None,
+        repeat: int = 1,
     ) -> None:
         if (last_cutoff + horizon > panel.lengths).any():
             raise ValueError("a window's targets reach past the end of its series")
@@ -41,9 +44,15 @@ class PanelWindows(Dataset):
         self.ends = torch.cumsum(counts, 0)  # (n,) windows of series 0..i together
         self.mase_scale = mase_scale
         self.offsets = torch.arange(-input_length, horizon)  # relative to the cutoff
+        self.repeat = repeat  # every window counted `repeat` times: a longer epoch
+
+    @property
+    def windows(self) -> int:
+        """The number of distinct windows."""
+        return int(self.ends[-1]) if len(self.ends) else 0
 
     def __len__(self) -> int:
-        return int(self.ends[-1]) if len(self.ends) else 0
+        return self.windows * self.repeat
 
     def windows_per_series(self) -> torch.Tensor:
         return self.ends.diff(prepend=torch.zeros(1, dtype=self.ends.dtype))
@@ -52,7 +61,7 @@ class PanelWindows(Dataset):
         return {k: v[0] for k, v in self.__getitems__([index]).items()}
 
     def __getitems__(self, indices) -> dict[str, torch.Tensor]:
-        index = torch.as_tensor(indices, dtype=torch.int64)
+        index = torch.as_tensor(indices, dtype=torch.int64) % max(self.windows, 1)
         series = torch.searchsorted(self.ends, index, right=True)
         before = torch.where(series > 0, self.ends[(series - 1).clamp_min(0)], 0)
         cutoff = self.first_cutoff[series] + index - before

@@ -3,6 +3,7 @@
 from typing import Literal
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from zoo.baselines import seasonal_naive
@@ -55,6 +56,7 @@ class RNNForecaster(nn.Module):
         min_input_length: int = 1,
         ensemble_size: int = 1,
         linear: bool = False,
+        deseasonalize: bool = False,
     ) -> None:
         super().__init__()
         for name, value, choices in (
@@ -75,6 +77,7 @@ class RNNForecaster(nn.Module):
         self.scaling = scaling
         self.baseline_kind = baseline
         self.min_input_length = min_input_length
+        self.deseasonalize = deseasonalize
         self.members = nn.ModuleList(
             RecurrentMember(
                 cell,
@@ -115,15 +118,29 @@ class RNNForecaster(nn.Module):
         return level + z * spread
 
     def scaled_forward(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, tuple]:
-        """(members, B, horizon) forecasts in the scaled space, and the (level, spread) used."""
-        level, spread = self.window_scale(x, mask)
-        z = self.scale_values(x, level, spread) * mask  # padding: 0
+        """(members, B, horizon) forecasts in the scaled space, and the (level, spread) used.
+
+        Scaling and deseasonalising run in float32 even under autocast: logs and
+        seasonal means lose too much in bf16; only the networks run in lower precision.
+        """
+        with torch.autocast(x.device.type, enabled=False):
+            x = x.float()
+            level, spread = self.window_scale(x, mask)
+            z = self.scale_values(x, level, spread) * mask  # padding: 0
+            L, m = z.shape[1], self.season_length
+            season_in = season_out = torch.zeros((), device=z.device)
+            if self.deseasonalize and m > 1:
+                profile = seasonal_profile(z, mask, m)  # (B, m), phase 0 = the first forecast
+                phases = torch.arange(-L, self.horizon, device=z.device) % m
+                season = profile[:, phases]  # (B, L + horizon)
+                season_in, season_out = season[:, :L], season[:, L:]
+                z = (z - season_in) * mask
         features = torch.stack([z, mask.to(z.dtype)], dim=-1)  # (B, L, 2)
-        corrections = torch.stack([member(features) for member in self.members])  # (K, B, H)
-        if self.baseline_kind == "none":
-            return corrections, (level, spread)
-        m = self.season_length if self.baseline_kind == "seasonal" else 1
-        return seasonal_naive(z, mask, self.horizon, m) + corrections, (level, spread)
+        corrections = torch.stack([member(features).float() for member in self.members])
+        if self.baseline_kind != "none":
+            lag = m if self.baseline_kind == "seasonal" else 1
+            corrections = seasonal_naive(z, mask, self.horizon, lag) + corrections
+        return corrections + season_out, (level, spread)
 
     def scale_targets(self, y: torch.Tensor, scale: tuple) -> torch.Tensor:
         return self.scale_values(y, *scale)
@@ -182,3 +199,53 @@ class RecurrentMember(nn.Module):
         if self.linear is not None:  # a linear autoregression on the scaled inputs
             forecast = forecast + self.linear(features[..., 0])
         return forecast
+
+
+def seasonal_profile(z: torch.Tensor, mask: torch.Tensor, season_length: int) -> torch.Tensor:
+    """(B, m) additive seasonal indices of each window, by classical decomposition.
+
+    The window `z` (B, L) is detrended by a centred moving average over one season (2 x m
+    for even m); each phase's index is the mean detrended value of that phase, centred to
+    sum to 0. Phase k holds the steps k, k + m, ... after the window, so the forecast's
+    first step has phase 0. Windows whose autocorrelation at lag m is not significant
+    (the test of the Theta method: |r_m| > 1.645 sqrt((1 + 2 sum r_k^2, k < m) / n)) and
+    phases never observed get 0: no seasonality is read into noise.
+    """
+    m = season_length
+    B, L = z.shape
+    kernel = torch.ones(m + 1 - m % 2, dtype=z.dtype, device=z.device)
+    if m % 2 == 0:
+        kernel[0] = kernel[-1] = 0.5
+    kernel = (kernel / m).view(1, 1, -1)
+    observed = mask.to(z.dtype).unsqueeze(1)
+    trend = F.conv1d(z.unsqueeze(1) * observed, kernel).squeeze(1)  # (B, L - 2h)
+    complete = F.conv1d(observed, kernel).squeeze(1) > 1 - 1e-4  # every value observed
+    half = kernel.shape[-1] // 2
+    centre = torch.arange(half, L - half, device=z.device)
+    detrended = (z[:, centre] - trend) * complete
+    phase = (centre - L) % m
+    totals = torch.zeros(B, m, dtype=z.dtype, device=z.device).index_add_(1, phase, detrended)
+    counts = torch.zeros(B, m, dtype=z.dtype, device=z.device).index_add_(
+        1, phase, complete.to(z.dtype)
+    )
+    profile = totals / counts.clamp_min(1)
+    seen = counts > 0
+    profile = (
+        profile - (profile * seen).sum(1, keepdim=True) / seen.sum(1, keepdim=True).clamp_min(1)
+    ) * seen
+    return profile * seasonal_test(z, mask, m).unsqueeze(1)
+
+
+def seasonal_test(z: torch.Tensor, mask: torch.Tensor, m: int) -> torch.Tensor:
+    """(B,) True where a window's autocorrelation at lag m is significant (90%, one-sided,
+    Bartlett's variance), as the Theta method decides to deseasonalise."""
+    observed = mask.to(z.dtype)
+    n = observed.sum(1)
+    mean = (z * observed).sum(1, keepdim=True) / n.clamp_min(1).unsqueeze(1)
+    centred = (z - mean) * observed
+    variance = centred.square().sum(1).clamp_min(1e-12)
+    acf = torch.stack(
+        [(centred[:, k:] * centred[:, :-k]).sum(1) / variance for k in range(1, m + 1)], dim=1
+    )  # (B, m): lags 1..m
+    limit = 1.645 * torch.sqrt((1 + 2 * acf[:, : m - 1].square().sum(1)) / n.clamp_min(1))
+    return (acf[:, m - 1].abs() > limit) & (n >= 3 * m)
