@@ -7,7 +7,10 @@ For each data set (`m3/GROUP` is `data=m3 data.group=GROUP`; any other name is `
 one RNN is trained across all its series (`model=rnn`: the config of `scripts/train.py`,
 plus the Hydra overrides given), once per seed, and every method forecasts each series from
 the same history. The figures are zoo.metrics' panel means of sMAPE and MASE: the same
-code for every method. `benchmarks/m3.py` runs this on the four M3 groups.
+code for every method. Intervals: the RNN's are the conformal intervals its checkpoint
+carries (calibrated on its validation forecasts), AutoETS's and Theta's are statsforecast's
+own; coverage is the share of the truth inside them (%), width their mean width. The table
+also gives each method's seconds. `benchmarks/m3.py` runs this on the four M3 groups.
 
 --part validation (for choosing settings): the history is each series' training part less
 its last `horizon` values, which are the truth; the RNN trains on what precedes them
@@ -27,12 +30,15 @@ from hydra.utils import instantiate
 
 import zoo
 from zoo.baselines import seasonal_naive, statistical_forecasts
+from zoo.checkpoints import load_intervals
 from zoo.configs import compose_config
 from zoo.data import forecast_windows
 from zoo.forecast import forecast_panel
+from zoo.intervals import coverage_and_width
 from zoo.metrics import panel_means, seasonal_naive_scale
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
+LEVELS = (80, 95)
 
 
 def data_overrides(name: str) -> list[str]:
@@ -58,25 +64,35 @@ def rnn_config(name: str, seed: int, output_dir: str, overrides: list[str]):
     )
 
 
-def train_and_forecast(cfg, history) -> tuple[torch.Tensor, float, float]:
-    """Train as `cfg` says, then forecast every series of `history` with the model as it is
-    after the configured epochs (`last.ckpt`: with data.final_fit there is no validation to
-    pick another by, and --part validation scores the same rule): (forecasts, training
-    seconds, forecasting seconds)."""
+def train_and_forecast(cfg, history) -> dict:
+    """Train as `cfg` says, then forecast every series of `history` with the network after
+    the configured epochs (`last.ckpt`, which the M3 recipe also tests: every setting, the
+    epoch count included, was chosen on the validation parts). Returns the forecasts, the
+    conformal intervals the checkpoint carries, and the training and forecasting seconds."""
     start = time.perf_counter()
     zoo.train(cfg)
     train_seconds = time.perf_counter() - start
+    checkpoint = Path(cfg.output_dir) / "checkpoints" / "last.ckpt"
     start = time.perf_counter()
-    model = zoo.load_model(Path(cfg.output_dir) / "checkpoints" / "last.ckpt")
+    model = zoo.load_model(checkpoint)
     forecasts = forecast_panel(model, history)
-    return forecasts, train_seconds, time.perf_counter() - start
+    return {
+        "forecast": forecasts,
+        "train_s": train_seconds,
+        "predict_s": time.perf_counter() - start,
+        "intervals": load_intervals(checkpoint),
+    }
 
 
-def score(forecasts, truth, scale) -> dict[str, float]:
-    return panel_means(torch.as_tensor(forecasts), truth, scale)
+def figures(forecast, truth, scale, bounds=None) -> dict[str, float]:
+    """sMAPE and MASE (panel means), and each interval level's coverage and width."""
+    result = panel_means(torch.as_tensor(forecast), truth, scale)
+    if bounds:
+        result |= coverage_and_width(bounds, truth)
+    return result
 
 
-def run_data(name: str, part: str, seeds: int, overrides: list[str]) -> list[tuple]:
+def run_data(name: str, part: str, seeds: int, overrides: list[str]) -> list[dict]:
     data = instantiate(rnn_config(name, 0, "unused", overrides).data)
     horizon, season = data.horizon, data.season_length
     history = data.load_history()
@@ -86,62 +102,46 @@ def run_data(name: str, part: str, seeds: int, overrides: list[str]) -> list[tup
         truth_panel = None  # read after training, once
     scale = seasonal_naive_scale(history.values, history.indptr, season)
 
-    forecasts: dict[str, tuple[np.ndarray, float, float]] = {}
+    baselines = {}
     start = time.perf_counter()
     last = forecast_windows(history, max(season, 1)).__getitems__(range(len(history)))
-    forecasts["seasonal naive"] = (
-        seasonal_naive(last["x"], last["mask"], horizon, season),
-        0.0,
-        time.perf_counter() - start,
-    )
-    for method, (values, seconds) in statistical_forecasts(history, horizon, season).items():
-        forecasts[method] = (values, 0.0, seconds)  # fit and forecast are one step
-    rnn_runs = []
+    naive = seasonal_naive(last["x"], last["mask"], horizon, season)
+    baselines["seasonal naive"] = (naive, time.perf_counter() - start, {})
+    baselines |= statistical_forecasts(history, horizon, season, levels=LEVELS)
+    runs = []
     for seed in range(seeds):
         with tempfile.TemporaryDirectory() as out:
             # validation: train only on what precedes each series' validation part
-            final_fit = ["data.final_fit=false"] if part == "validation" else []
-            cfg = rnn_config(name, seed, out, [*overrides, *final_fit])
-            rnn_runs.append(train_and_forecast(cfg, history))
-            print(f"  {name} seed {seed}: trained in {rnn_runs[-1][1]:.0f} s", flush=True)
+            final_fit = ["++data.final_fit=false"] if part == "validation" else []
+            runs.append(
+                train_and_forecast(rnn_config(name, seed, out, [*overrides, *final_fit]), history)
+            )
+            print(f"  {name} seed {seed}: trained in {runs[-1]['train_s']:.0f} s", flush=True)
 
     if truth_panel is None:
         truth_panel = data.load_test_part()
     truth = truth_panel.values.view(len(truth_panel), horizon)
-    rows = []
-    for method, (values, train_s, predict_s) in forecasts.items():
-        figures = score(values, truth, scale)
-        rows.append((name, method, figures["smape"], 0.0, figures["mase"], 0.0, train_s, predict_s))
-    per_seed = [score(f, truth, scale) for f, _, _ in rnn_runs]
-    smapes = [f["smape"] for f in per_seed]
-    mases = [f["mase"] for f in per_seed]
-    rows.append(
-        (
-            name,
-            f"zoo RNN ({seeds} seed{'s' if seeds > 1 else ''})",
-            float(np.mean(smapes)),
-            float(np.std(smapes)),
-            float(np.mean(mases)),
-            float(np.std(mases)),
-            float(np.mean([r[1] for r in rnn_runs])),
-            float(np.mean([r[2] for r in rnn_runs])),
+    rows = [
+        {"data": name, "method": method, "train_s": 0.0, "predict_s": seconds}
+        | figures(values, truth, scale, bounds)
+        for method, (values, seconds, bounds) in baselines.items()
+    ]
+    per_seed = [
+        figures(
+            run["forecast"],
+            truth,
+            scale,
+            run["intervals"].bounds(run["forecast"], scale) if run["intervals"] else None,
         )
-    )
-    if seeds > 1:
-        ensemble = torch.stack([f for f, _, _ in rnn_runs]).median(dim=0).values
-        figures = score(ensemble, truth, scale)
-        rows.append(
-            (
-                name,
-                f"zoo RNN, median of {seeds}",
-                figures["smape"],
-                0.0,
-                figures["mase"],
-                0.0,
-                0.0,
-                0.0,
-            )
-        )
+        for run in runs
+    ]
+    row = {"data": name, "method": f"zoo RNN ({seeds} seed{'s' * (seeds > 1)})"}
+    for key in per_seed[0]:
+        values = [f[key] for f in per_seed]
+        row[key], row[f"{key}_sd"] = float(np.mean(values)), float(np.std(values))
+    row["train_s"] = float(np.mean([run["train_s"] for run in runs]))
+    row["predict_s"] = float(np.mean([run["predict_s"] for run in runs]))
+    rows.append(row)
     return rows
 
 
@@ -158,15 +158,30 @@ def main(default_data: str = "m3/monthly") -> None:
     rows = []
     for name in args.data.split(","):
         rows += run_data(name, args.part, args.seeds, args.overrides)
-    print(f"\n{args.part} part: panel means (RNN: mean ± std over seeds)")
-    print("| data | method | sMAPE | MASE | training s | forecasting s |")
-    print("|---|---|---|---|---|---|")
-    for name, method, smape, smape_sd, mase, mase_sd, train_s, predict_s in rows:
-        spread = lambda sd: f" ± {sd:.2f}" if sd else ""  # noqa: E731
-        print(
-            f"| {name} | {method} | {smape:.2f}{spread(smape_sd)} | {mase:.3f}{spread(mase_sd)} "
-            f"| {train_s:.0f} | {predict_s:.1f} |"
-        )
+    print(f"\n{args.part} part: panel means (zoo RNN: mean ± std over seeds)")
+    print_table(rows)
+
+
+def print_table(rows: list[dict]) -> None:
+    def cell(row: dict, key: str, digits: int) -> str:
+        if key not in row:
+            return ""
+        spread = row.get(f"{key}_sd")
+        return f"{row[key]:.{digits}f}" + (f" ± {spread:.{digits}f}" if spread else "")
+
+    interval_keys = [f"{kind}-{level:g}" for level in LEVELS for kind in ("coverage", "width")]
+    print(
+        "| data | method | sMAPE | MASE | "
+        + " | ".join(interval_keys)
+        + " | training s | forecasting s |"
+    )
+    print("|---" * (6 + len(interval_keys)) + "|")
+    for row in rows:
+        intervals = [cell(row, key, 1) for key in interval_keys]
+        accuracy = f"{cell(row, 'smape', 2)} | {cell(row, 'mase', 3)}"
+        seconds = f"{row['train_s']:.0f} | {row['predict_s']:.1f}"
+        intervals = " | ".join(intervals)
+        print(f"| {row['data']} | {row['method']} | {accuracy} | {intervals} | {seconds} |")
 
 
 if __name__ == "__main__":

@@ -7,9 +7,11 @@
 
 DATA is long format, one row per (series id, time, value): columns unique_id, ds, y unless
 --id-column, --time-column and --value-column name others (--id-column '' for a file of one
-series). The forecasts are written in long format (unique_id, ds, forecast) for the
-`horizon` periods after each series' last value, and a plot beside them (same name, .png):
-the series given to --plot, or a grid of a few. Existing files are never overwritten.
+series). The forecasts are written in long format (unique_id, ds, forecast, and lo-80,
+hi-80, lo-95, hi-95 when the checkpoint carries conformal intervals) for the `horizon`
+periods after each series' last value, and a plot beside them (same name, .png): the
+series given to --plot, or a grid of a few, with the interval bands. Existing files are
+never overwritten.
 """
 
 import argparse
@@ -39,8 +41,15 @@ def main() -> None:
 
     try:
         import zoo
+        from zoo.checkpoints import load_intervals
         from zoo.data import PanelDataModule
-        from zoo.forecast import forecast_frame, forecast_panel, plot_forecasts, refuse_existing
+        from zoo.forecast import (
+            forecast_bounds,
+            forecast_frame,
+            forecast_panel,
+            plot_forecasts,
+            refuse_existing,
+        )
 
         png = args.out.with_suffix(".png")
         refuse_existing(args.out, png)
@@ -64,10 +73,16 @@ def main() -> None:
         else:
             panel = PanelDataModule(source=args.series, horizon=model.horizon).load_panel()
         forecasts = forecast_panel(model, panel)
+        intervals = load_intervals(args.checkpoint)
+        bounds = (
+            forecast_bounds(panel, forecasts, intervals, model.season_length)
+            if intervals is not None
+            else None
+        )
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        forecast_frame(panel, forecasts).to_csv(args.out, index=False)
+        forecast_frame(panel, forecasts, bounds).to_csv(args.out, index=False)
         shown = args.plot or [str(i) for i in panel.ids[:: max(1, len(panel) // 6)][:6]]
-        plot_forecasts(panel, forecasts, shown, png)
+        plot_forecasts(panel, forecasts, shown, png, bounds)
     except ZooError as error:
         sys.exit(f"error: {error}")
     short = int((panel.lengths < model.min_input_length).sum())

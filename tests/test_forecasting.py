@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 import zoo
 from zoo.baselines import in_panel_order, seasonal_naive
@@ -260,7 +261,6 @@ def test_a_global_rnn_beats_seasonal_naive_on_a_panel_of_sines(config, tmp_path)
         "trainer.max_epochs=15",
         "data.batch_size=32",
         "task.lr=0.005",
-        "logger=none",
     )
     metrics = zoo.train(cfg)
     data = PanelDataModule(source="csv", path=str(path), horizon=12, season_length=12)
@@ -273,6 +273,14 @@ def test_a_global_rnn_beats_seasonal_naive_on_a_panel_of_sines(config, tmp_path)
     )
     assert metrics["test/smape"] < 0.7 * naive["smape"], (metrics["test/smape"], naive)
     assert metrics["test/mase"] < 0.7 * naive["mase"]
+
+    # TensorBoard: panel metrics per validation epoch, the test figures and forecast grid
+    events = EventAccumulator(f"{cfg.output_dir}/tensorboard", size_guidance={"scalars": 0})
+    events.Reload()
+    scalars = events.Tags()["scalars"]
+    assert len(events.Scalars("val/smape")) == 15 and len(events.Scalars("val/mase")) == 15
+    assert {"test/smape", "test/mase", "test/coverage-80", "test/width-95"} <= set(scalars)
+    assert "test/forecasts" in events.Tags()["images"]
 
 
 def test_forecast_frame_is_long_format_after_each_series_end():

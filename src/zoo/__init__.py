@@ -14,6 +14,7 @@ from zoo.errors import ConfigError, DataError, ZooError
 __version__ = "0.1.0"
 
 _LAZY = {  # name -> the module that defines it
+    "backtest": "zoo.backtesting",
     "create_model": "zoo.models",
     "list_models": "zoo.models",
     "register_model": "zoo.models",
@@ -22,6 +23,11 @@ _LAZY = {  # name -> the module that defines it
     "train": "zoo.training",
 }
 _SUBMODULES = {
+    "backtesting",
+    "baselines",
+    "forecast",
+    "intervals",
+    "metrics",
     "checkpoints",
     "compatibility",
     "configs",
@@ -33,6 +39,7 @@ _SUBMODULES = {
 }
 
 if TYPE_CHECKING:
+    from zoo.backtesting import backtest
     from zoo.checkpoints import load_model, load_task
     from zoo.models import create_model, list_models, register_model
     from zoo.training import train
@@ -54,6 +61,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "backtest",
     "ConfigError",
     "DataError",
     "ZooError",

@@ -35,9 +35,11 @@ def statistical_forecasts(
     season_length: int,
     methods: tuple[str, ...] = STATISTICAL_METHODS,
     n_jobs: int = -1,
-) -> dict[str, tuple[np.ndarray, float]]:
+    levels: tuple = (),
+) -> dict[str, tuple[np.ndarray, float, dict]]:
     """{method: ((series, horizon) forecasts in the order of `panel`, a `zoo.data.panel.Panel`,
-    seconds)} by statsforecast.
+    seconds, {level: (lower, upper)} the method's own prediction intervals at `levels`)} by
+    statsforecast.
 
     Theta is the M3 winner's method (classical multiplicative decomposition when a season
     test finds seasonality); AutoETS picks the exponential-smoothing form by AICc.
@@ -60,9 +62,18 @@ def statistical_forecasts(
     for method in methods:
         start = time.perf_counter()
         model = StatsForecast(models=[builders[method]()], freq=1, n_jobs=n_jobs)
-        forecast = model.forecast(df=frame, h=horizon)
+        forecast = model.forecast(df=frame, h=horizon, level=list(levels) or None)
         seconds = time.perf_counter() - start
-        results[method] = (in_panel_order(forecast, method, panel.ids, horizon), seconds)
+        bounds = {
+            level: tuple(
+                torch.as_tensor(
+                    in_panel_order(forecast, f"{method}-{side}-{level:g}", panel.ids, horizon)
+                )
+                for side in ("lo", "hi")
+            )
+            for level in levels
+        }
+        results[method] = (in_panel_order(forecast, method, panel.ids, horizon), seconds, bounds)
     return results
 
 

@@ -62,7 +62,16 @@ def load_task(path: str | Path, map_location="cpu") -> L.LightningModule:
     task_class = _task_classes()[checkpoint["zoo_task"]]
     task = task_class(**checkpoint["hyper_parameters"])
     task.load_state_dict(checkpoint["state_dict"])
+    task.on_load_checkpoint(checkpoint)  # what the task keeps beside its weights
     return task.eval()
+
+
+def load_intervals(path: str | Path):
+    """The conformal prediction intervals a forecaster's checkpoint carries, or None."""
+    from zoo.intervals import ConformalIntervals
+
+    state = read_checkpoint(path).get("zoo_intervals")
+    return None if state is None else ConformalIntervals.from_state(state)
 
 
 def load_model(path: str | Path, map_location="cpu") -> nn.Module:

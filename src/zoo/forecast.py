@@ -9,6 +9,7 @@ from torch import nn
 from zoo.data.panel import Panel
 from zoo.data.windows import forecast_windows
 from zoo.errors import ConfigError
+from zoo.metrics import seasonal_naive_scale
 
 
 @torch.no_grad()
@@ -27,17 +28,27 @@ def forecast_panel(model: nn.Module, panel: Panel, batch_size: int = 4096) -> to
     return torch.cat(forecasts) if forecasts else torch.empty(0, model.horizon)
 
 
-def forecast_frame(panel: Panel, forecasts: torch.Tensor, column: str = "forecast"):
-    """Long format: one row per (unique_id, ds) after each series' end, and its forecast."""
+def forecast_bounds(panel: Panel, forecasts: torch.Tensor, intervals, season_length: int):
+    """{level: (lower, upper)} around `forecasts` of `panel`'s series, from conformal
+    `intervals` (`zoo.intervals.ConformalIntervals`) scaled by each series' MASE scale."""
+    scale = seasonal_naive_scale(panel.values, panel.indptr, season_length)
+    return intervals.bounds(forecasts, scale)
+
+
+def forecast_frame(panel: Panel, forecasts: torch.Tensor, bounds: dict | None = None):
+    """Long format: one row per (unique_id, ds) after each series' end, its forecast, and
+    the interval columns lo-80, hi-80, ... when `bounds` ({level: (lower, upper)}) are given."""
     horizon = forecasts.shape[1]
     times = [panel.times(i, int(panel.lengths[i]), horizon) for i in range(len(panel))]
-    return pd.DataFrame(
-        {
-            "unique_id": panel.ids.repeat(horizon),
-            "ds": [t for series in times for t in series],
-            column: forecasts.reshape(-1).numpy(),
-        }
-    )
+    columns = {
+        "unique_id": panel.ids.repeat(horizon),
+        "ds": [t for series in times for t in series],
+        "forecast": forecasts.reshape(-1).numpy(),
+    }
+    for level, (lower, upper) in (bounds or {}).items():
+        columns[f"lo-{level:g}"] = lower.reshape(-1).numpy()
+        columns[f"hi-{level:g}"] = upper.reshape(-1).numpy()
+    return pd.DataFrame(columns)
 
 
 def refuse_existing(*paths: Path) -> None:
@@ -48,9 +59,15 @@ def refuse_existing(*paths: Path) -> None:
 
 
 def plot_forecasts(
-    panel: Panel, forecasts: torch.Tensor, ids: list[str], path: Path, history_shown: int = 120
+    panel: Panel,
+    forecasts: torch.Tensor,
+    ids: list[str],
+    path: Path,
+    bounds: dict | None = None,
+    history_shown: int = 120,
 ) -> Path:
-    """A grid of the series `ids`: recent history and forecast, saved as a PNG at `path`."""
+    """A grid of the series `ids`: recent history, forecast and interval bands (`bounds`,
+    as from `forecast_bounds`), saved as a PNG at `path`."""
     from zoo.plots import forecast_grid
 
     position = {str(name): i for i, name in enumerate(panel.ids)}
@@ -58,7 +75,17 @@ def plot_forecasts(
     if unknown:
         raise ConfigError(f"no series {', '.join(map(repr, unknown))} in the data")
     panels = [
-        (i, panel.series(position[i])[-history_shown:], forecasts[position[i]], None) for i in ids
+        (
+            i,
+            panel.series(position[i])[-history_shown:],
+            forecasts[position[i]],
+            None,
+            {
+                level: (lo[position[i]], hi[position[i]])
+                for level, (lo, hi) in (bounds or {}).items()
+            },
+        )
+        for i in ids
     ]
     figure = forecast_grid(panels, columns=min(3, len(panels)))
     figure.savefig(path)

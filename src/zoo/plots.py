@@ -66,20 +66,27 @@ def forecast_figure(history, forecast, truth=None, index=None, title: str | None
 
 
 def forecast_grid(panels: list[tuple], columns: int = 3):
-    """Small forecast plots side by side, one per (title, history, forecast, truth) tuple."""
+    """Small forecast plots side by side, one per (title, history, forecast, truth) tuple,
+    with an optional fifth item {level: (lower, upper)} drawn as shaded bands."""
     rows = (len(panels) + columns - 1) // columns
     fig, axes = plt.subplots(
         rows, columns, figsize=(4 * columns, 2.6 * rows), dpi=100, squeeze=False
     )
     for ax in axes.flat:
         ax.axis("off")
-    for ax, (title, history, forecast, truth) in zip(axes.flat, panels, strict=False):
+    for ax, (title, history, forecast, truth, *rest) in zip(axes.flat, panels, strict=False):
         ax.axis("on")
         n, h = len(history), len(forecast)
+        steps = range(n, n + h)
+        bands = sorted((rest[0] if rest else {}).items(), reverse=True)  # widest first
+        for shade, (level, (lower, upper)) in zip((0.15, 0.3, 0.45), bands, strict=False):
+            ax.fill_between(
+                steps, lower, upper, color="tab:red", alpha=shade, lw=0, label=f"{level:g}%"
+            )
         ax.plot(range(n), history, color="0.3", lw=1.0)
         if truth is not None:
-            ax.plot(range(n, n + h), truth, color="tab:green", lw=1.0, label="truth")
-        ax.plot(range(n, n + h), forecast, color="tab:red", lw=1.3, ls="--", label="forecast")
+            ax.plot(steps, truth, color="tab:green", lw=1.0, label="truth")
+        ax.plot(steps, forecast, color="tab:red", lw=1.3, ls="--", label="forecast")
         ax.axvline(n - 0.5, color="0.7", lw=0.8)
         ax.set_title(title, fontsize=9)
         ax.tick_params(labelsize=7)

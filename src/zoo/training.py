@@ -14,6 +14,7 @@ from zoo.checkpoints import check_resumable
 from zoo.compatibility import check_pairing
 from zoo.data.tensors import InMemoryDataModule
 from zoo.devices import resolve_precision
+from zoo.errors import ConfigError
 from zoo.models import model_arguments
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,8 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, flo
     }
 
     if cfg.test:
+        if cfg.get("test_checkpoint", "best") not in ("best", "last"):
+            raise ConfigError(f"test_checkpoint is best or last, not {cfg.test_checkpoint!r}")
         best = next(
             (
                 c.best_model_path
@@ -112,6 +115,8 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, flo
             ),
             None,
         )
+        if cfg.get("test_checkpoint", "best") == "last":
+            best = None  # the weights as training left them
         results = trainer.test(task, datamodule=datamodule, ckpt_path=best, verbose=not cfg.quiet)
         metrics.update({k: float(v) for k, v in results[0].items()})
 

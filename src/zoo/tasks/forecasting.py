@@ -5,7 +5,10 @@ from typing import Literal
 
 import torch
 import torch.nn.functional as F
+from lightning.pytorch.utilities import rank_zero_warn
 
+from zoo.errors import ConfigError
+from zoo.intervals import ConformalIntervals, check_levels, coverage_and_width
 from zoo.metrics import PanelForecastMetrics, smape, window_seasonal_scale
 from zoo.models import create_model
 from zoo.tasks.base import ZooTask
@@ -24,6 +27,11 @@ class ForecastingTask(ZooTask):
     loss compares forecasts and targets in the network's scaled space (for log scaling, an
     L1 loss there is a relative error, like sMAPE). Validation and test log the panel means
     of sMAPE, MASE and MAPE, and MAE and RMSE over all values (`zoo.metrics`).
+
+    Every validation pass also calibrates conformal prediction intervals at
+    `interval_levels` (`zoo.intervals`) from the validation forecasts, which the network
+    made for periods it never trained on; they are saved in the checkpoint, and the test
+    logs their coverage and mean width.
     """
 
     data_kind = "forecasting"
@@ -38,14 +46,19 @@ class ForecastingTask(ZooTask):
         weight_decay: float = 0.0,
         scheduler: Literal["onecycle", "cosine"] | None = "cosine",
         series_ids_shown: list[str] | None = None,
+        interval_levels: list[float] = (80, 95),
     ) -> None:
         super().__init__()
         if loss not in LOSSES:
             raise ValueError(f"unknown loss {loss!r}; choose one of: {', '.join(LOSSES)}")
+        check_levels(interval_levels)
         self.save_hyperparameters()
         self.model = create_model(model_name, **model_kwargs)
         self.val_metrics = PanelForecastMetrics()
         self.test_metrics = PanelForecastMetrics()
+        self.intervals: ConformalIntervals | None = None
+        self._calibration: list[tuple[torch.Tensor, ...]] = []
+        self._coverage: list[tuple[torch.Tensor, ...]] = []
         self._shown: list[tuple] = []
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -61,6 +74,10 @@ class ForecastingTask(ZooTask):
             return loss, None
         forecast = self.model(x, mask).float()
         getattr(self, f"{stage}_metrics").update(forecast, y.float(), batch["scale"])
+        if stage == "val" and self.hparams.interval_levels:
+            self._calibration.append((forecast, y.float(), batch["scale"].float()))
+        if stage == "test" and self.intervals is not None:
+            self._coverage.append((forecast, y.float(), batch["scale"].float()))
         return loss, forecast
 
     def loss(self, z: torch.Tensor, scale: tuple, batch: dict) -> torch.Tensor:
@@ -90,6 +107,19 @@ class ForecastingTask(ZooTask):
 
     def on_validation_epoch_end(self) -> None:
         self._log_panel_metrics("val")
+        if self._calibration and not self.trainer.sanity_checking:
+            forecast, truth, scale = (
+                self.all_gather(torch.cat(parts)).reshape(-1, *torch.cat(parts).shape[1:])
+                for parts in zip(*self._calibration, strict=True)
+            )
+            try:
+                self.intervals = ConformalIntervals.calibrate(
+                    forecast, truth, scale, self.hparams.interval_levels
+                )
+            except ConfigError as error:  # too few series: no intervals, said once
+                if self.intervals is None and self.current_epoch == 0:
+                    rank_zero_warn(f"no prediction intervals: {error}")
+        self._calibration = []
 
     def test_step(self, batch, batch_idx):
         _, forecast = self._step(batch, "test")
@@ -99,9 +129,20 @@ class ForecastingTask(ZooTask):
                 self._shown.append(
                     tuple(
                         t[row].float().cpu()
-                        for t in (batch["series"], batch["x"], batch["mask"], batch["y"], forecast)
+                        for t in (
+                            *(batch[k] for k in ("series", "x", "mask", "y")),
+                            forecast,
+                            batch["scale"],
+                        )
                     )
                 )
+
+    def _bands(self, forecast: torch.Tensor, scale: torch.Tensor) -> dict:
+        """{level: (lower, upper)} of one forecast, when the task has intervals."""
+        if self.intervals is None:
+            return {}
+        bounds = self.intervals.bounds(forecast.unsqueeze(0), scale.view(1))
+        return {level: (lo[0], hi[0]) for level, (lo, hi) in bounds.items()}
 
     def _shown_series(self) -> torch.Tensor:
         datamodule = getattr(self.trainer, "datamodule", None)
@@ -113,18 +154,36 @@ class ForecastingTask(ZooTask):
 
     def on_test_epoch_start(self) -> None:
         self._shown = []
+        self._coverage = []
 
     def on_test_epoch_end(self) -> None:
         self._log_panel_metrics("test")
+        if self._coverage:
+            forecast, truth, scale = (
+                torch.cat(parts) for parts in zip(*self._coverage, strict=True)
+            )
+            figures = coverage_and_width(self.intervals.bounds(forecast, scale), truth)
+            for name, value in figures.items():
+                self.log(f"test/{name}", value, sync_dist=True)
         if self._shown:
             from zoo.plots import forecast_grid
 
             ids = self.trainer.datamodule.history.ids
             panels = [
-                (str(ids[int(series)]), x[mask.bool()], forecast, y)
-                for series, x, mask, y, forecast in self._shown
+                (str(ids[int(series)]), x[mask.bool()], forecast, y, self._bands(forecast, scale))
+                for series, x, mask, y, forecast, scale in self._shown
             ]
             log_figure(self, "test/forecasts", forecast_grid(panels))
 
     def predict_step(self, batch, batch_idx):
         return self(batch["x"], batch["mask"])
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        super().on_save_checkpoint(checkpoint)
+        if self.intervals is not None:
+            checkpoint["zoo_intervals"] = self.intervals.to_state()
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        super().on_load_checkpoint(checkpoint)
+        if "zoo_intervals" in checkpoint:
+            self.intervals = ConformalIntervals.from_state(checkpoint["zoo_intervals"])

@@ -1,0 +1,183 @@
+"""Rolling-origin backtests and conformal intervals."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import zoo
+from zoo.backtesting import (
+    backtest,
+    backtest_cutoffs,
+    calibrate,
+    model_forecaster,
+    seasonal_naive_forecaster,
+)
+from zoo.data import Panel
+from zoo.intervals import ConformalIntervals
+from zoo.metrics import panel_means, seasonal_naive_scale
+
+from .conftest import ROOT
+
+
+def ramps() -> Panel:
+    """'a' = 0..29 and 'b' = 100..119: each value is 100 * series + its position."""
+    return Panel.from_arrays(["a", "b"], [np.arange(30.0), 100 + np.arange(20.0)])
+
+
+def test_cutoffs_and_windows_are_exact_and_no_forecast_sees_its_cutoff():
+    panel = ramps()
+    assert backtest_cutoffs(panel.lengths, 3, 2, 2).tolist() == [[25, 27], [15, 17]]
+    seen = []
+
+    def spy(history, horizon):  # remembers the latest value each forecast could read
+        seen.append([float(history.series(i)[-1]) for i in range(len(history))])
+        return torch.zeros(len(history), horizon)
+
+    result = backtest(panel, {"spy": spy}, horizon=3, season_length=1, n_windows=2, step=2)
+    assert seen == [[24.0, 114.0], [26.0, 116.0]]
+    frame = result.frame
+    first = frame[(frame.unique_id == "a") & (frame.cutoff == 24)]
+    assert first.ds.tolist() == [25, 26, 27] and first.y.tolist() == [25.0, 26.0, 27.0]
+    assert (frame.y > frame.cutoff + (frame.unique_id == "b") * 100).all()  # truth is later
+    assert len(frame) == 2 * 2 * 3
+
+
+def test_backtest_of_a_baseline_reproduces_its_own_figures():
+    rng = np.random.default_rng(0)
+    series = [10 + np.cumsum(rng.standard_normal(40 + i)) + 30 for i in range(8)]
+    panel = Panel.from_arrays([f"s{i}" for i in range(8)], series)
+    result = backtest(panel, {"naive": seasonal_naive_forecaster(4)}, 6, 4, n_windows=1)
+    history, future = panel.split_last(6)
+    last = torch.stack([history.series(i)[-4:] for i in range(8)])
+    expected_forecast = last[:, torch.arange(6) % 4]
+    expected = panel_means(
+        expected_forecast,
+        future.values.view(8, 6),
+        seasonal_naive_scale(history.values, history.indptr, 4),
+    )
+    assert result.summary.loc["naive", "smape"] == pytest.approx(expected["smape"], rel=1e-6)
+    assert result.summary.loc["naive", "mase"] == pytest.approx(expected["mase"], rel=1e-6)
+
+
+def random_walks(count: int, length: int, seed: int = 0) -> Panel:
+    rng = np.random.default_rng(seed)
+    walks = 100 + np.cumsum(rng.standard_normal((count, length)), axis=1)
+    return Panel.from_arrays([f"w{i}" for i in range(count)], list(walks))
+
+
+def test_intervals_widen_with_the_horizon_on_random_walks():
+    panel = random_walks(200, 60)
+    intervals = calibrate(seasonal_naive_forecaster(1), panel, horizon=8, season_length=1)
+    widths = intervals.quantiles[0]  # the 80% level, per step
+    assert (widths.diff() > 0).sum() >= 6 and widths[-1] > 2 * widths[0]
+    assert (intervals.quantiles[1] > intervals.quantiles[0]).all()  # 95% wider than 80%
+
+
+def test_coverage_is_close_to_nominal_on_noise_of_known_size():
+    rng = np.random.default_rng(1)
+    panel = Panel.from_arrays(
+        [f"n{i}" for i in range(300)], list(50 + rng.standard_normal((300, 80)))
+    )
+    history = panel.split_last(20)[0]  # calibrate before, measure after
+    mean = lambda h, horizon: torch.stack(  # noqa: E731
+        [h.series(i).mean().expand(horizon) for i in range(len(h))]
+    )
+    intervals = calibrate(mean, history, horizon=5, season_length=1, n_windows=2)
+    result = backtest(
+        panel, {"mean": mean}, 5, 1, n_windows=4, step=5, intervals={"mean": intervals}
+    )
+    assert result.summary.loc["mean", "coverage-80"] == pytest.approx(80, abs=4)
+    assert result.summary.loc["mean", "coverage-95"] == pytest.approx(95, abs=3)
+
+
+def test_bad_arguments_are_refused_clearly():
+    with pytest.raises(zoo.ConfigError, match=r"too short for 9 windows .* allows 8 window"):
+        backtest(ramps(), {"n": seasonal_naive_forecaster(1)}, 3, 1, n_windows=9, step=2)
+    with pytest.raises(zoo.ConfigError, match="strictly between 0 and 100"):
+        ConformalIntervals.calibrate(
+            torch.ones(30, 2), torch.ones(30, 2), torch.ones(30), (80, 100)
+        )
+    with pytest.raises(zoo.ConfigError, match="at least 20 calibration forecasts"):
+        ConformalIntervals.calibrate(torch.ones(3, 2), torch.ones(3, 2), torch.ones(3))
+
+
+def test_a_trained_forecaster_carries_intervals_into_forecasts(config, tmp_path):
+    path = tmp_path / "walks.csv"
+    random_walks(40, 50).to_frame().to_csv(path, index=False)
+    cfg = config(
+        "model=rnn",
+        "data=csv",
+        f"data.path={path}",
+        "data.horizon=6",
+        "model.hidden_size=8",
+        "trainer.max_epochs=2",
+        "logger=none",
+    )
+    metrics = zoo.train(cfg)
+    assert 40 < metrics["test/coverage-80"] <= 100 and metrics["test/width-95"] > 0
+    checkpoint = f"{cfg.output_dir}/checkpoints/last.ckpt"
+    stored = zoo.checkpoints.load_intervals(checkpoint)
+    assert stored.levels == (80, 95) and stored.quantiles.shape == (2, 6)
+    out = tmp_path / "forecasts.csv"
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "forecast.py"),
+            checkpoint,
+            str(path),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    written = pd.read_csv(out)
+    assert list(written.columns) == [
+        "unique_id",
+        "ds",
+        "forecast",
+        "lo-80",
+        "hi-80",
+        "lo-95",
+        "hi-95",
+    ]
+    assert (written["lo-95"] <= written["lo-80"]).all() and (
+        written["lo-80"] <= written.forecast
+    ).all()
+    assert (written.forecast <= written["hi-80"]).all() and (
+        written["hi-80"] <= written["hi-95"]
+    ).all()
+
+    backtest_out = tmp_path / "backtest.csv"
+    command = [
+        sys.executable,
+        str(ROOT / "scripts" / "backtest.py"),
+        checkpoint,
+        str(path),
+        "--n-windows",
+        "2",
+        "--out",
+        str(backtest_out),
+        "--quiet",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    assert "coverage-80" in result.stdout and "seasonal_naive" in result.stdout
+    frame = pd.read_csv(backtest_out)
+    assert {"rnn", "rnn-lo-80", "seasonal_naive-hi-95", "scale"} <= set(frame.columns)
+    again = subprocess.run(command, capture_output=True, text=True, timeout=180)
+    assert again.returncode != 0 and "exists" in again.stderr  # nothing overwritten
+
+
+def test_model_forecaster_reads_only_the_history():
+    model = zoo.create_model("rnn", horizon=3, input_length=6, hidden_size=4)
+    forecaster = model_forecaster(model.eval())
+    panel = ramps()
+    short = panel.split_at(torch.tensor([10, 10]))[0]
+    assert torch.equal(forecaster(short, 3), zoo.forecast.forecast_panel(model, short))
