@@ -1,17 +1,19 @@
-"""Forecast every series of a panel with a trained forecaster checkpoint.
+"""Forecast every series of a panel with a trained forecaster checkpoint or shipped weights.
 
     python scripts/forecast.py CHECKPOINT sales.csv --out forecasts.csv
     python scripts/forecast.py CHECKPOINT sales.parquet --plot store_1 store_7
     python scripts/forecast.py CHECKPOINT --m3 monthly --out m3_forecasts.csv
     python scripts/forecast.py CHECKPOINT --series co2
+    python scripts/forecast.py --weights rnn-m3-monthly sales.csv   # no checkpoint needed
 
 DATA is long format, one row per (series id, time, value): columns unique_id, ds, y unless
 --id-column, --time-column and --value-column name others (--id-column '' for a file of one
 series). The forecasts are written in long format (unique_id, ds, forecast, and lo-80,
-hi-80, lo-95, hi-95 when the checkpoint carries conformal intervals) for the `horizon`
-periods after each series' last value, and a plot beside them (same name, .png): the
-series given to --plot, or a grid of a few, with the interval bands. Existing files are
-never overwritten.
+hi-80, lo-95, hi-95 when the checkpoint or weights carry conformal intervals) for the
+`horizon` periods after each series' last value, and a plot beside them (same name, .png):
+the series given to --plot, or a grid of a few, with the interval bands. Existing files are
+never overwritten. --weights NAME takes a forecaster shipped with zoo (rnn-m3-monthly:
+monthly series, 18 months ahead) in place of CHECKPOINT.
 """
 
 import argparse
@@ -23,10 +25,19 @@ from zoo.errors import ConfigError, ZooError
 
 def main() -> None:
     parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        usage="%(prog)s (CHECKPOINT | --weights NAME) [DATA | --m3 GROUP | --series NAME] ...",
     )
-    parser.add_argument("checkpoint", type=Path, help="a .ckpt written by model=rnn training")
-    parser.add_argument("data", nargs="?", type=Path, help="a CSV or Parquet file, long format")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="[CHECKPOINT] [DATA]",
+        help="a .ckpt written by model=rnn training (unless --weights), then a CSV or "
+        "Parquet file in long format",
+    )
+    parser.add_argument("--weights", metavar="NAME", help="shipped weights, e.g. rnn-m3-monthly")
     parser.add_argument("--m3", metavar="GROUP", help="forecast an M3 group's training parts")
     parser.add_argument("--series", help="forecast a built-in series (co2, sunspots, ...)")
     parser.add_argument("--id-column", default="unique_id", help="'' for a single series")
@@ -36,6 +47,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("forecasts.csv"), help="CSV to write")
     parser.add_argument("--plot", nargs="+", metavar="ID", help="series to plot (default: a few)")
     args = parser.parse_args()
+    if args.weights:
+        if any(p.suffix == ".ckpt" for p in args.paths) or len(args.paths) > 1:
+            parser.error("give a checkpoint or --weights NAME, not both")
+        args.checkpoint, args.data = None, (args.paths or [None])[0]
+    elif not args.paths or len(args.paths) > 2:
+        parser.error("give a checkpoint (or --weights NAME), then at most one data file")
+    else:
+        args.checkpoint, args.data = args.paths[0], (args.paths[1:] or [None])[0]
     if sum(x is not None for x in (args.data, args.m3, args.series)) != 1:
         parser.error("give exactly one of DATA, --m3 GROUP or --series NAME")
 
@@ -53,7 +72,15 @@ def main() -> None:
 
         png = args.out.with_suffix(".png")
         refuse_existing(args.out, png)
-        model = zoo.load_model(args.checkpoint)
+        if args.weights:
+            weights = zoo.get_weights(args.weights)
+            if weights.transform != "SeriesWindow":
+                raise ConfigError(f"weights {weights.id} are not a forecaster's")
+            model = zoo.load_model(weights.model, weights=weights)
+            intervals = weights.intervals()
+        else:
+            model = zoo.load_model(args.checkpoint)
+            intervals = load_intervals(args.checkpoint)
         if not hasattr(model, "horizon"):
             raise ConfigError(f"{args.checkpoint} holds a {type(model).__name__}, not a forecaster")
         if args.data:
@@ -73,7 +100,6 @@ def main() -> None:
         else:
             panel = PanelDataModule(source=args.series, horizon=model.horizon).load_panel()
         forecasts = forecast_panel(model, panel)
-        intervals = load_intervals(args.checkpoint)
         bounds = (
             forecast_bounds(panel, forecasts, intervals, model.season_length)
             if intervals is not None

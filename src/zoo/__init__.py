@@ -2,8 +2,8 @@
 trained with Lightning and configured with Hydra.
 
 `import zoo` is cheap: the functions below import what they need when first used, so
-building or loading a network (`create_model`, `load_model`) never imports Lightning,
-Hydra or matplotlib, and a script's `--help` does not wait for torch.
+building or loading a network (`create_model`, `load_model`, shipped weights included)
+never imports Lightning, Hydra or matplotlib, and a script's `--help` does not wait for torch.
 """
 
 import importlib
@@ -21,6 +21,8 @@ _LAZY = {  # name -> the module that defines it
     "load_model": "zoo.checkpoints",
     "load_task": "zoo.checkpoints",
     "train": "zoo.training",
+    "get_weights": "zoo.weights",
+    "list_weights": "zoo.weights",
 }
 _SUBMODULES = {
     "backtesting",
@@ -36,6 +38,7 @@ _SUBMODULES = {
     "models",
     "tasks",
     "training",
+    "weights",
 }
 
 if TYPE_CHECKING:
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
     from zoo.checkpoints import load_model, load_task
     from zoo.models import create_model, list_models, register_model
     from zoo.training import train
+    from zoo.weights import get_weights, list_weights
 
 
 def __getattr__(name: str):
@@ -66,7 +70,9 @@ __all__ = [
     "DataError",
     "ZooError",
     "create_model",
+    "get_weights",
     "list_models",
+    "list_weights",
     "load_model",
     "load_task",
     "register_model",

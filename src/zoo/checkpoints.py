@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from zoo.errors import ConfigError, DataError
-from zoo.models import create_model
+from zoo.models import create_model, list_models
 
 if TYPE_CHECKING:
     import lightning as L
@@ -28,7 +28,9 @@ def read_checkpoint(path: str | Path, map_location="cpu") -> dict:
     """The checkpoint's contents, loaded with `weights_only=True` (tensors and plain data)."""
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"no checkpoint at {path}")
+        bare_name = not path.suffix and len(path.parts) == 1  # a mistyped model name?
+        hint = f" (models: {', '.join(list_models())})" if bare_name else ""
+        raise DataError(f"no checkpoint at {path}{hint}")
     try:
         checkpoint = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as error:
@@ -74,13 +76,31 @@ def load_intervals(path: str | Path):
     return None if state is None else ConformalIntervals.from_state(state)
 
 
-def load_model(path: str | Path, map_location="cpu") -> nn.Module:
-    """The plain `nn.Module` network saved in a zoo checkpoint, in eval mode.
+def load_model(source: str | Path, weights=None, map_location="cpu", **kwargs) -> nn.Module:
+    """A network: trained weights shipped with zoo, a fresh model, or a checkpoint's network.
 
-    The network expects inputs normalised as in training; `load_task` returns the task,
-    whose `forward` takes raw inputs.
+    - `load_model("cnn", weights="mnist")`: model `cnn` with the shipped weights `cnn.mnist`
+      (a name, an id such as "cnn.mnist", `zoo.weights.CNN_Weights.MNIST` or a record), in
+      eval mode; `weights.transforms()` prepares its inputs (`zoo.get_weights`).
+    - `load_model("cnn")` (weights=None): a fresh, untrained `cnn` built with `kwargs`.
+    - `load_model("outputs/.../last.ckpt")`: the network saved in a zoo checkpoint, in eval
+      mode. It expects inputs normalised as in training; `load_task` returns the task,
+      whose `forward` takes raw inputs.
+
+    A string naming a registered model is a model name, anything else a path (pass a
+    `Path` for a checkpoint file that happens to be called like a model).
     """
-    checkpoint = read_checkpoint(path, map_location)
+    if isinstance(source, str) and source in list_models():
+        from zoo.weights import load_weights
+
+        return load_weights(source, weights, map_location=map_location, **kwargs)
+    if weights is not None or kwargs:
+        given = "weights" if weights is not None else ", ".join(kwargs)
+        raise ConfigError(
+            f"{given} given, but {str(source)!r} is not a model name ({', '.join(list_models())}); "
+            "a checkpoint rebuilds its own network"
+        )
+    checkpoint = read_checkpoint(source, map_location)
     hparams = checkpoint["hyper_parameters"]
     model = create_model(hparams["model_name"], **hparams["model_kwargs"])
     prefix = "model."

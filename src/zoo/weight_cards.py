@@ -1,0 +1,367 @@
+"""Making the shipped weights: a training run's network to a safetensors file and its card.
+
+`scripts/make_weights.py` trains each entry of `zoo.weights` with its recipe (an ordinary
+`scripts/train.py` run), exports the network of the run's checkpoint, measures it on its
+test data in float32 and in the storage dtype the entry asks for (kept only where the
+figures hold), and writes `<model>-<name>.safetensors` and `<model>-<name>.json`.
+The tests measure the shipped files with the same functions.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import platform
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from zoo.checkpoints import read_checkpoint
+from zoo.errors import DataError
+from zoo.models import create_model
+from zoo.weights import TRANSFORMS, Weights
+
+DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+# how far a figure of the stored weights may stray from the float32 checkpoint's for the
+# smaller storage dtype to be kept: 2 of the 10,000 MNIST test images; a hundredth of an
+# sMAPE point or of a MASE unit
+HOLDS = {"test/acc": 0.0002, "test/smape": 0.01, "test/mase": 0.01}
+# how close the shipped files must reproduce their cards' figures (the same files, measured
+# again: any difference is arithmetic on another machine, or a damaged file)
+REPRODUCES = {"test/acc": 0.0005, "test/smape": 0.01, "test/mase": 0.01}
+
+
+# -- from a run to tensors --------------------------------------------------------------------
+
+
+def run_checkpoint(run_dir: str | Path, which: str) -> Path:
+    """The checkpoint of `run_dir` to ship: "tested" is the one the run tested (lowest
+    validation loss; the last one when the run had no validation), "last" the last."""
+    folder = Path(run_dir) / "checkpoints"
+    best = sorted(folder.glob("best-*.ckpt"))
+    if which == "tested" and len(best) > 1:
+        raise DataError(f"{folder} holds several best-*.ckpt: {', '.join(p.name for p in best)}")
+    path = best[0] if which == "tested" and best else folder / "last.ckpt"
+    if not path.is_file():
+        raise DataError(f"no checkpoint {path} (a run of scripts/train.py writes one)")
+    return path
+
+
+def network_state(checkpoint: str | Path) -> tuple[str, dict, dict[str, torch.Tensor], dict]:
+    """(model name, constructor arguments, the network's float32 state dict, hyperparameters)
+    of a zoo checkpoint, read with `weights_only=True`."""
+    saved = read_checkpoint(checkpoint)
+    hparams = saved["hyper_parameters"]
+    prefix = "model."
+    state = {
+        k[len(prefix) :]: v.contiguous()  # channels_last tensors: safetensors wants contiguous
+        for k, v in saved["state_dict"].items()
+        if k.startswith(prefix)
+    }
+    return hparams["model_name"], dict(hparams["model_kwargs"]), state, dict(hparams)
+
+
+def stored_state(state: dict[str, torch.Tensor], dtype: str) -> dict[str, torch.Tensor]:
+    """Floating-point tensors in `dtype`; integer buffers (batch counts) as they are."""
+    return {
+        k: (v.to(DTYPES[dtype]) if v.is_floating_point() else v).contiguous().clone()
+        for k, v in state.items()
+    }
+
+
+def network(model_name: str, model_kwargs: dict, state: dict[str, torch.Tensor]) -> nn.Module:
+    """The float32 network holding `state` (cast up from its stored dtype), in eval mode."""
+    model = create_model(model_name, **model_kwargs)
+    model.load_state_dict(state)
+    return model.eval()
+
+
+def transform_arguments(weights: Weights, model_kwargs: dict, hparams: dict) -> dict:
+    """The arguments of the entry's transform, from what the checkpoint recorded."""
+    if weights.transform == "DigitImages":
+        return {
+            "size": int(hparams["input_shape"][-1]),
+            "mean": float(hparams.get("input_mean", 0.0)),
+            "std": float(hparams.get("input_std", 1.0)),
+        }
+    if weights.transform == "PrimerFeatures":
+        from zoo.data.toy import PRIMER_SHIFT
+
+        return {
+            "shift": list(PRIMER_SHIFT),
+            "mean": float(hparams.get("input_mean", 0.0)),
+            "std": float(hparams.get("input_std", 1.0)),
+        }
+    if weights.transform == "SeriesWindow":
+        return {
+            "input_length": int(model_kwargs["input_length"]),
+            "positive": model_kwargs.get("scaling", "log") == "log",
+        }
+    raise ValueError(f"no transform arguments for {weights.transform}")
+
+
+# -- measuring --------------------------------------------------------------------------------
+
+
+def mnist_test_set(root: str | Path) -> tuple[torch.Tensor, torch.Tensor]:
+    """The official 10,000 MNIST test images (uint8, (N, 28, 28)) and labels."""
+    from torchvision.datasets.mnist import read_image_file, read_label_file
+
+    from zoo.data.mnist import MNIST_FILES, check_idx_file, missing_mnist_message
+
+    raw = Path(root).expanduser() / "MNIST" / "raw"
+    if not raw.is_dir():
+        raise DataError(missing_mnist_message(raw, None))
+    for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        check_idx_file(raw / name, MNIST_FILES[name])
+    images = read_image_file(str(raw / "t10k-images-idx3-ubyte"))
+    labels = read_label_file(str(raw / "t10k-labels-idx1-ubyte")).long()
+    return images, labels
+
+
+@torch.no_grad()
+def classification_accuracy(
+    model: nn.Module, transform, images: torch.Tensor, labels: torch.Tensor, batch: int = 1000
+) -> float:
+    """Share of `images` (raw, as the transform takes them) whose top output is the label."""
+    correct = 0
+    for start in range(0, len(images), batch):
+        scores = model(transform(images[start : start + batch]))
+        correct += int((scores.argmax(dim=1) == labels[start : start + batch]).sum())
+    return correct / len(images)
+
+
+@torch.no_grad()
+def primer_figures(model: nn.Module, transform) -> dict[str, float]:
+    """Accuracy on Emily and Frank (the test pair) and on the four training people, and the
+    network's output (the probability of 'female') for Emily and Frank."""
+    from zoo.data.toy import PRIMER_NEW_PEOPLE, PRIMER_PEOPLE
+
+    figures = {}
+    for stage, people in (("test", PRIMER_NEW_PEOPLE), ("train", PRIMER_PEOPLE)):
+        x = transform([features for features, _ in people.values()])
+        p = torch.sigmoid(model(x)[:, 0])
+        labels = torch.tensor([label for _, label in people.values()])
+        figures[f"{stage}/acc"] = float(((p > 0.5).long() == labels).float().mean())
+        if stage == "test":
+            figures.update({f"p_female/{n}": float(v) for n, v in zip(people, p, strict=True)})
+    return figures
+
+
+@torch.no_grad()
+def m3_figures(model: nn.Module, group: str = "monthly") -> dict[str, float]:
+    """Panel-mean sMAPE and MASE of the forecasts from each series' official training part
+    against its official test part (MASE scaled by the training part's seasonal-naive
+    error), as `benchmarks/forecast.py` scores them."""
+    from zoo.data.series_sources import M3_GROUPS, m3_panel
+    from zoo.forecast import forecast_panel
+    from zoo.metrics import panel_means, seasonal_naive_scale
+
+    horizon, season = M3_GROUPS[group]
+    history, test = m3_panel(group, "train"), m3_panel(group, "test")
+    scale = seasonal_naive_scale(history.values, history.indptr, season)
+    truth = test.values.view(len(test), horizon)
+    figures = panel_means(forecast_panel(model, history), truth, scale)
+    return {"test/smape": figures["smape"], "test/mase": figures["mase"]}
+
+
+def measure(
+    weights: Weights, model: nn.Module, transform, data_root: str | Path | None = None
+) -> dict[str, float]:
+    """The test figures of `model` (float32 compute) for the entry `weights`."""
+    if weights.evaluation == "mnist":
+        if data_root is None:
+            raise DataError(f"measuring {weights.id} needs MNIST: give its data root")
+        images, labels = mnist_test_set(data_root)
+        return {"test/acc": classification_accuracy(model, transform, images, labels)}
+    if weights.evaluation == "primer":
+        return primer_figures(model, transform)
+    if weights.evaluation == "m3-monthly":
+        return m3_figures(model, "monthly")
+    raise ValueError(f"unknown evaluation {weights.evaluation!r}")
+
+
+def holds(stored: dict[str, float], fp32: dict[str, float]) -> bool:
+    """Whether the stored weights' figures are within `HOLDS` of the float32 checkpoint's."""
+    return all(abs(stored[k] - fp32[k]) <= HOLDS.get(k, 0.0) for k in fp32 if k in HOLDS)
+
+
+def missed_targets(weights: Weights, metrics: dict[str, float]) -> list[str]:
+    """The entry's targets that `metrics` does not reach, as readable lines."""
+    missed = []
+    for name, (op, target) in weights.targets.items():
+        value = metrics[name]
+        if not (value >= target if op == ">=" else value <= target):
+            missed.append(f"{weights.id}: {name} {value:.4f}, target {op} {target}")
+    return missed
+
+
+def moved_figures(weights: Weights, metrics: dict[str, float], card: dict) -> list[str]:
+    """Figures that moved from the previous card's by more than the entry's tolerance."""
+    moved = []
+    for name, tolerance in weights.tolerance.items():
+        before = card.get("metrics", {}).get(name)
+        if before is not None and abs(metrics[name] - before) > tolerance + 1e-9:
+            moved.append(
+                f"{weights.id}: {name} {metrics[name]:.4f}, the card says {before:.4f} "
+                f"(tolerance {tolerance})"
+            )
+    return moved
+
+
+# -- the run's own record ---------------------------------------------------------------------
+
+
+def run_metrics(run_dir: str | Path) -> dict[str, float]:
+    """The last test (and validation) figures the run logged to TensorBoard, if any."""
+    try:
+        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    except ImportError:
+        return {}
+    folder = Path(run_dir) / "tensorboard"
+    if not folder.is_dir():
+        return {}
+    figures = {}
+    for events in sorted(folder.rglob("events.out.tfevents.*")):
+        accumulator = EventAccumulator(str(events), size_guidance={"scalars": 0})
+        accumulator.Reload()
+        for tag in accumulator.Tags()["scalars"]:
+            if tag.startswith(("test/", "val/")) and not tag.endswith("_step"):
+                figures[tag] = round(float(accumulator.Scalars(tag)[-1].value), 6)
+    return dict(sorted(figures.items()))
+
+
+def run_training(run_dir: str | Path) -> dict:
+    """Epochs, precision, seed and approximate wall time of a run, from its folder."""
+    from omegaconf import OmegaConf
+
+    run_dir = Path(run_dir)
+    config = OmegaConf.load(run_dir / "config.yaml")
+    last = run_dir / "checkpoints" / "last.ckpt"
+    seconds = last.stat().st_mtime - (run_dir / "config.yaml").stat().st_mtime
+    return {
+        "epochs": int(config.trainer.max_epochs),
+        "precision": str(config.trainer.precision),
+        "seed": int(config.seed),
+        "seconds": round(seconds),  # config written at the start, last.ckpt after training
+    }
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+def write_weights(
+    weights: Weights, state: dict[str, torch.Tensor], card: dict, out_dir: str | Path
+) -> tuple[Path, Path]:
+    """Write `<stem>.safetensors` (no pickle) and `<stem>.json` (the card, sha256 and size
+    added) into `out_dir`."""
+    from safetensors.torch import save_file
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path, card_path = out_dir / f"{weights.stem}.safetensors", out_dir / f"{weights.stem}.json"
+    save_file(state, str(path), metadata={"format": "pt", "zoo_weights": weights.id})
+    data = path.read_bytes()
+    card = {**card, "file": path.name, "file_size": len(data)}
+    card["sha256"] = hashlib.sha256(data).hexdigest()
+    card_path.write_text(json.dumps(card, indent=2) + "\n")
+    return path, card_path
+
+
+def make_card(
+    weights: Weights,
+    model_name: str,
+    model_kwargs: dict,
+    model: nn.Module,
+    hparams: dict,
+    checkpoint: Path,
+    storage: str,
+    metrics_by_dtype: dict[str, dict[str, float]],
+    run_dir: Path,
+) -> dict:
+    """The card's measured part (make_weights adds the file's size and sha256)."""
+    from zoo import __version__
+
+    training = run_training(run_dir)
+    example = hparams.get("input_shape") or [model_kwargs.get("input_length")]
+    why = {
+        "tested": "the checkpoint the run tested: lowest validation loss",
+        "last": "the last epoch's",
+    }[weights.checkpoint]
+    return {
+        "id": weights.id,
+        "model": model_name,
+        "model_class": type(model).__name__,
+        "model_kwargs": model_kwargs,
+        "storage_dtype": storage,
+        "num_params": sum(p.numel() for p in model.parameters()),
+        "input_shape": list(example),
+        "output_shape": [model_kwargs.get("horizon") or model_kwargs.get("num_classes")],
+        "categories": hparams.get("class_names"),
+        "transform": transform_arguments(weights, model_kwargs, hparams),
+        "seed": training["seed"],
+        "checkpoint": f"{checkpoint.name} ({why})",
+        "metrics": metrics_by_dtype[storage],
+        "metrics_fp32": metrics_by_dtype["float32"],
+        "metrics_by_storage_dtype": metrics_by_dtype,
+        "run_metrics": run_metrics(run_dir),
+        "training": training,
+        # conformal prediction intervals the checkpoint carries (forecasters), or None
+        "intervals": (read_checkpoint(checkpoint).get("zoo_intervals") or None),
+        "made": {
+            "date": datetime.date.today().isoformat(),
+            "zoo": __version__,
+            "torch": torch.__version__,
+            "threads": torch.get_num_threads(),
+            "machine": platform.processor() or platform.machine(),
+        },
+    }
+
+
+def export_run(
+    weights: Weights,
+    run_dir: str | Path,
+    out_dir: str | Path,
+    data_root: str | Path | None = None,
+    log=print,
+) -> dict:
+    """Export `run_dir`'s network for `weights` into `out_dir`; return the card written.
+
+    Measures the float32 checkpoint and every storage dtype, keeps `weights.storage` where
+    its figures hold (`HOLDS`) and float32 otherwise.
+    """
+    run_dir = Path(run_dir)
+    checkpoint = run_checkpoint(run_dir, weights.checkpoint)
+    model_name, model_kwargs, state, hparams = network_state(checkpoint)
+    if model_name != weights.model:
+        raise DataError(f"{checkpoint} holds model {model_name!r}, not {weights.model!r}")
+    transform = TRANSFORMS[weights.transform](**transform_arguments(weights, model_kwargs, hparams))
+    metrics_by_dtype = {}
+    for dtype in DTYPES:
+        model = network(model_name, model_kwargs, stored_state(state, dtype))
+        metrics_by_dtype[dtype] = measure(weights, model, transform, data_root)
+        log(f"  {weights.id} stored as {dtype}: {_figures(metrics_by_dtype[dtype])}")
+    storage = weights.storage
+    if not holds(metrics_by_dtype[storage], metrics_by_dtype["float32"]):
+        log(f"  {weights.id}: {storage} changes the figures beyond {HOLDS}: storing float32")
+        storage = "float32"
+    model = network(model_name, model_kwargs, state)
+    card = make_card(
+        weights,
+        model_name,
+        model_kwargs,
+        model,
+        hparams,
+        checkpoint,
+        storage,
+        metrics_by_dtype,
+        run_dir,
+    )
+    _, card_path = write_weights(weights, stored_state(state, storage), card, out_dir)
+    return json.loads(card_path.read_text())
+
+
+def _figures(metrics: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:.4f}" for k, v in metrics.items())
