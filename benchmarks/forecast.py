@@ -92,7 +92,9 @@ def figures(forecast, truth, scale, bounds=None) -> dict[str, float]:
     return result
 
 
-def run_data(name: str, part: str, seeds: int, overrides: list[str]) -> list[dict]:
+def run_data(
+    name: str, part: str, seeds: int, overrides: list[str], runs_dir: str | None = None
+) -> list[dict]:
     data = instantiate(rnn_config(name, 0, "unused", overrides).data)
     horizon, season = data.horizon, data.season_length
     history = data.load_history()
@@ -110,12 +112,14 @@ def run_data(name: str, part: str, seeds: int, overrides: list[str]) -> list[dic
     baselines |= statistical_forecasts(history, horizon, season, levels=LEVELS)
     runs = []
     for seed in range(seeds):
-        with tempfile.TemporaryDirectory() as out:
+        with tempfile.TemporaryDirectory() as temporary:
+            out = Path(runs_dir) / f"{name.replace('/', '-')}-seed{seed}" if runs_dir else temporary
+            if runs_dir and Path(out).exists():
+                raise SystemExit(f"{out} exists; choose another --runs-dir")
             # validation: train only on what precedes each series' validation part
             final_fit = ["++data.final_fit=false"] if part == "validation" else []
-            runs.append(
-                train_and_forecast(rnn_config(name, seed, out, [*overrides, *final_fit]), history)
-            )
+            cfg = rnn_config(name, seed, str(out), [*overrides, *final_fit])
+            runs.append(train_and_forecast(cfg, history))
             print(f"  {name} seed {seed}: trained in {runs[-1]['train_s']:.0f} s", flush=True)
 
     if truth_panel is None:
@@ -152,12 +156,13 @@ def main(default_data: str = "m3/monthly") -> None:
     parser.add_argument("--data", default=default_data, help="comma-separated data sets")
     parser.add_argument("--seeds", type=int, default=3, help="RNN trainings per data set")
     parser.add_argument("--part", choices=["validation", "test"], default="test")
+    parser.add_argument("--runs-dir", help="keep each RNN run's folder here (default: none)")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides for the RNN")
     args = parser.parse_args()
 
     rows = []
     for name in args.data.split(","):
-        rows += run_data(name, args.part, args.seeds, args.overrides)
+        rows += run_data(name, args.part, args.seeds, args.overrides, args.runs_dir)
     print(f"\n{args.part} part: panel means (zoo RNN: mean ± std over seeds)")
     print_table(rows)
 

@@ -232,9 +232,10 @@ def test_series_too_short_for_a_window_are_counted_and_still_forecast(tmp_path, 
     assert forecasts.tolist() == [[6.0, 6.0, 6.0]]  # fewer than 4 values: seasonal naive
 
 
-def sine_panel(path, count: int = 12, length: int = 120):
+def sine_panel(path, count: int = 24, length: int = 120):
     """Sines of period 12 with different levels (1 to 1000), phases, trends and noise:
-    seasonal naive misses the trend, which a model of the whole panel can learn."""
+    seasonal naive misses the trend, which a model of the whole panel can learn. Twenty or
+    more series, so that the conformal intervals have enough validation forecasts."""
     rng = np.random.default_rng(0)
     series = {}
     for i in range(count):
@@ -350,3 +351,26 @@ def test_forecast_script_writes_long_format_and_plots_without_overwriting(config
     assert out.with_suffix(".png").stat().st_size > 5_000
     again = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert again.returncode != 0 and "exists" in again.stderr  # nothing overwritten
+
+
+def test_deseasonalising_reads_a_clear_season_and_leaves_noise_alone():
+    from zoo.models.rnn import seasonal_profile
+
+    generator = torch.Generator().manual_seed(0)
+    length, pattern = 48, torch.tensor([0.3, -0.2, 0.1, 0, 0, 0, 0, 0, 0, 0, 0, -0.2])
+    steps = torch.arange(length)
+    seasonal = pattern[(steps - length) % 12] + 0.01 * torch.randn(length, generator=generator)
+    noise = 0.1 * torch.randn(length, generator=generator)
+    observed = torch.ones(2, length, dtype=torch.bool)
+    profile = seasonal_profile(torch.stack([seasonal, noise]), observed, 12)
+    assert torch.allclose(profile[0], pattern - pattern.mean(), atol=0.02)  # phase 0 first
+    assert (profile[1] == 0).all()  # no significant season: nothing removed
+
+
+def test_small_panels_can_repeat_their_windows_per_epoch(two_ramps):
+    data = ramp_module(two_ramps, epoch_windows=100)
+    data.setup("fit")
+    distinct = data.train_set.windows
+    assert distinct == 20 + 8 and len(data.train_set) == round(100 / distinct) * distinct
+    again = data.train_set.__getitems__([0, distinct])  # the same window twice
+    assert torch.equal(again["x"][0], again["x"][1])

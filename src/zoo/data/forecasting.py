@@ -236,6 +236,7 @@ class PanelDataModule(InMemoryDataModule):
                 self.history.values, self.history.indptr, self.season_length
             )
             self._warn_unscaled(scale, "test")
+            self.fallback_series = self.report_fallbacks("test")
             self.test_set = last_windows(self.history.concat(self.load_test_part()), L, H, scale)
         if stage == "predict" and not hasattr(self, "predict_set"):
             self.predict_set = forecast_windows(self.history, L)
@@ -261,9 +262,20 @@ class PanelDataModule(InMemoryDataModule):
                 self.season_length,
             )
 
-    def fallback_count(self, panel: Panel) -> int:
-        """Series of `panel` too short for the network: forecast by seasonal naive."""
-        return int((panel.lengths < self.min_input_length).sum())
+    def report_fallbacks(self, part: str) -> int:
+        """Log (and return) how many series are too short for the network at the forecast
+        origin of `part`: the model gives them the seasonal-naive forecast."""
+        count = int((self.history.lengths < self.min_input_length).sum())
+        if count:
+            log.warning(
+                "%s: %d series have fewer than min_input_length = %d values before the %s "
+                "part: they get the seasonal-naive forecast",
+                self.name,
+                count,
+                self.min_input_length,
+                part,
+            )
+        return count
 
     def val_dataloader(self):
         return [] if self.val_set is None else self._loader(self.val_set)
