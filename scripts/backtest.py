@@ -111,9 +111,12 @@ def run(args) -> None:
                     print(f"rnn intervals at the checkpoint's levels {stored.levels}")
                 intervals[name] = stored
             else:
-                intervals[name] = backtesting.calibrate(
-                    forecaster, before, horizon, season, levels=levels
-                )
+                try:
+                    intervals[name] = backtesting.calibrate(
+                        forecaster, before, horizon, season, step=step, levels=levels
+                    )
+                except zoo.ConfigError as error:
+                    print(f"no intervals for {name}: {error}", file=sys.stderr)
 
     result = backtesting.backtest(
         panel,

@@ -77,6 +77,20 @@ def test_intervals_widen_with_the_horizon_on_random_walks():
     assert (intervals.quantiles[1] > intervals.quantiles[0]).all()  # 95% wider than 80%
 
 
+def test_calibration_uses_the_series_long_enough_and_refuses_too_few():
+    walks = random_walks(30, 60)
+    short = Panel.from_arrays([f"s{i}" for i in range(5)], [np.ones(10)] * 5)
+    both = Panel.from_arrays(
+        [*walks.ids, *short.ids], [*(walks.series(i) for i in range(30)), *[np.ones(10)] * 5]
+    )
+    assert both.select(torch.arange(30)).values.equal(walks.values)
+    naive = seasonal_naive_forecaster(1)
+    alone = calibrate(naive, walks, horizon=8, season_length=1)
+    assert calibrate(naive, both, horizon=8, season_length=1).quantiles.equal(alone.quantiles)
+    with pytest.raises(zoo.ConfigError, match=r"0 series have the 18 values .* at least 20"):
+        calibrate(naive, short, horizon=8, season_length=1)
+
+
 def test_coverage_is_close_to_nominal_on_noise_of_known_size():
     rng = np.random.default_rng(1)
     panel = Panel.from_arrays(

@@ -27,7 +27,7 @@ from zoo.baselines import seasonal_naive, statistical_forecasts
 from zoo.data.panel import Panel
 from zoo.data.windows import forecast_windows
 from zoo.errors import ConfigError
-from zoo.intervals import ConformalIntervals, coverage_and_width
+from zoo.intervals import MIN_CALIBRATION, ConformalIntervals, coverage_and_width
 from zoo.metrics import panel_means, seasonal_naive_scale
 
 Forecaster = Callable[[Panel, int], torch.Tensor]
@@ -201,9 +201,22 @@ def calibrate(
     step: int | None = None,
     levels=(80, 95),
 ) -> ConformalIntervals:
-    """Conformal intervals for `forecaster` from its backtest on `history` (the training
-    part): the last `n_windows` cutoffs before its end, `step` apart."""
-    frame = backtest(history, {"m": forecaster}, horizon, season_length, n_windows, step).frame
+    """Conformal intervals for `forecaster` from its backtest on `history` (the values
+    before a backtest's first cutoff): the last `n_windows` cutoffs before its end, `step`
+    apart, on the series long enough for them (the others add no scores). Fewer than
+    `MIN_CALIBRATION` such series raise a ConfigError."""
+    step = step or horizon
+    needed = horizon + step * (n_windows - 1) + 2
+    long_enough = history.lengths >= needed
+    if int(long_enough.sum()) < MIN_CALIBRATION:
+        raise ConfigError(
+            f"{int(long_enough.sum())} series have the {needed} values before the first "
+            f"cutoff that {n_windows} calibration windows need; intervals need at least "
+            f"{MIN_CALIBRATION}: lower n_windows or step"
+        )
+    frame = backtest(
+        history.select(long_enough), {"m": forecaster}, horizon, season_length, n_windows, step
+    ).frame
     forecast, truth, scale = (
         torch.as_tensor(frame[column].to_numpy()).view(-1, horizon)
         for column in ("m", "y", "scale")

@@ -45,7 +45,7 @@ def statistical_forecasts(
     test finds seasonality); AutoETS picks the exponential-smoothing form by AICc.
     """
     from statsforecast import StatsForecast
-    from statsforecast.models import AutoETS, Theta
+    from statsforecast.models import AutoETS, SeasonalNaive, Theta
 
     from zoo.data.panel import Panel
 
@@ -61,7 +61,12 @@ def statistical_forecasts(
     results = {}
     for method in methods:
         start = time.perf_counter()
-        model = StatsForecast(models=[builders[method]()], freq=1, n_jobs=n_jobs)
+        model = StatsForecast(
+            models=[builders[method]()],
+            freq=1,
+            n_jobs=n_jobs,
+            fallback_model=SeasonalNaive(season_length=season_length),
+        )
         forecast = model.forecast(df=frame, h=horizon, level=list(levels) or None)
         seconds = time.perf_counter() - start
         bounds = {

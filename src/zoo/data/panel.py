@@ -89,6 +89,17 @@ class Panel:
             step, start = 1, 0
         return cls.from_arrays([name], [series.to_numpy(dtype=np.float32)], [start], step)
 
+    def select(self, chosen: torch.Tensor) -> Panel:
+        """The series at positions `chosen` (indices or a boolean mask), in that order."""
+        chosen = torch.as_tensor(chosen)
+        chosen = chosen.nonzero().flatten() if chosen.dtype == torch.bool else chosen.long()
+        parts = [self.series(i) for i in chosen.tolist()]
+        values = torch.cat(parts) if parts else self.values[:0]
+        indptr = torch.zeros(len(chosen) + 1, dtype=torch.int64)
+        torch.cumsum(self.lengths[chosen], 0, out=indptr[1:])
+        rows = chosen.numpy()
+        return Panel(self.ids[rows], values, indptr, self.starts[rows], self.step)
+
     def split_last(self, count: int) -> tuple[Panel, Panel]:
         """(all but the last `count` values of each series, the last `count` values)."""
         short = (self.lengths <= count).nonzero().flatten()
