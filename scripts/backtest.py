@@ -1,6 +1,6 @@
 """Rolling-origin backtest of a trained forecaster and of the baselines, with intervals.
 
-    python scripts/backtest.py CHECKPOINT --m3 monthly --out backtest.csv
+    python scripts/backtest.py CHECKPOINT --m3 monthly --step 6 --out backtest.csv
     python scripts/backtest.py CHECKPOINT sales.csv --n-windows 4 --step 6
     python scripts/backtest.py CHECKPOINT sales.csv --methods rnn seasonal_naive Theta --refit
 

