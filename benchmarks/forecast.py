@@ -29,10 +29,10 @@ import torch
 from hydra.utils import instantiate
 
 import zoo
-from zoo.baselines import seasonal_naive, statistical_forecasts
+from zoo.backtesting import seasonal_naive_forecaster
+from zoo.baselines import statistical_forecasts
 from zoo.checkpoints import load_intervals
 from zoo.configs import compose_config
-from zoo.data import forecast_windows
 from zoo.forecast import forecast_panel
 from zoo.intervals import coverage_and_width
 from zoo.metrics import panel_means, seasonal_naive_scale
@@ -106,8 +106,7 @@ def run_data(
 
     baselines = {}
     start = time.perf_counter()
-    last = forecast_windows(history, max(season, 1)).__getitems__(range(len(history)))
-    naive = seasonal_naive(last["x"], last["mask"], horizon, season)
+    naive = seasonal_naive_forecaster(season)(history, horizon)
     baselines["seasonal naive"] = (naive, time.perf_counter() - start, {})
     baselines |= statistical_forecasts(history, horizon, season, levels=LEVELS)
     runs = []

@@ -97,23 +97,29 @@ def statistical_forecaster(method: str, season_length: int, n_jobs: int = -1) ->
     return forecast
 
 
+def values_needed(horizon: int, n_windows: int, step: int, min_history: int = 2) -> int:
+    """Values a series needs for `n_windows` windows `step` apart, each forecast reading at
+    least `min_history` values: statsforecast's `test_size` plus that history."""
+    return horizon + step * (n_windows - 1) + min_history
+
+
 def backtest_cutoffs(
     lengths: torch.Tensor, horizon: int, n_windows: int, step: int, min_history: int = 2
 ) -> torch.Tensor:
     """(series, n_windows) cutoffs: the number of values each window's forecast may read."""
     if n_windows < 1 or step < 1 or horizon < 1:
         raise ConfigError("n_windows, step and horizon must be positive")
-    test_size = horizon + step * (n_windows - 1)
-    first = lengths - test_size
-    too_short = first < min_history
+    needed = values_needed(horizon, n_windows, step, min_history)
+    too_short = lengths < needed
     if too_short.any():
         allowed = int(((lengths.min() - min_history - horizon) // step + 1).clamp_min(0))
         raise ConfigError(
             f"{int(too_short.sum())} series are too short for {n_windows} windows of "
-            f"{horizon} values {step} apart (they need {test_size + min_history} values, the "
+            f"{horizon} values {step} apart (they need {needed} values, the "
             f"shortest has {int(lengths.min())}); the shortest allows {allowed} window(s): "
             "lower n_windows or step"
         )
+    first = lengths - needed + min_history  # the earliest cutoff keeps min_history values
     return first.unsqueeze(1) + step * torch.arange(n_windows)
 
 
@@ -206,7 +212,7 @@ def calibrate(
     apart, on the series long enough for them (the others add no scores). Fewer than
     `MIN_CALIBRATION` such series raise a ConfigError."""
     step = step or horizon
-    needed = horizon + step * (n_windows - 1) + 2
+    needed = values_needed(horizon, n_windows, step)
     long_enough = history.lengths >= needed
     if int(long_enough.sum()) < MIN_CALIBRATION:
         raise ConfigError(
