@@ -10,7 +10,9 @@ the same history. The figures are zoo.metrics' panel means of sMAPE and MASE: th
 code for every method. Intervals: the RNN's are the conformal intervals its checkpoint
 carries (calibrated on its validation forecasts), AutoETS's and Theta's are statsforecast's
 own; coverage is the share of the truth inside them (%), width their mean width. The table
-also gives each method's seconds. `benchmarks/m3.py` runs this on the four M3 groups.
+also gives each method's seconds. "zoo RNN + Theta" is the hybrid (`zoo.forecast.hybrid`:
+the mean of each seed's RNN forecasts and the same run's Theta forecasts; no intervals),
+its forecasting seconds the RNN's plus Theta's. `benchmarks/m3.py` runs this on the four M3 groups.
 
 --part validation (for choosing settings): the history is each series' training part less
 its last `horizon` values, which are the truth; the RNN trains on what precedes them
@@ -33,7 +35,7 @@ from zoo.backtesting import seasonal_naive_forecaster
 from zoo.baselines import statistical_forecasts
 from zoo.checkpoints import load_intervals
 from zoo.configs import compose_config
-from zoo.forecast import forecast_panel
+from zoo.forecast import forecast_panel, hybrid
 from zoo.intervals import coverage_and_width
 from zoo.metrics import panel_means, seasonal_naive_scale
 
@@ -138,14 +140,33 @@ def run_data(
         )
         for run in runs
     ]
-    row = {"data": name, "method": f"zoo RNN ({seeds} seed{'s' * (seeds > 1)})"}
+    theta, theta_seconds, _ = baselines["Theta"]
+    per_seed_hybrid = [
+        figures(hybrid(run["forecast"], torch.as_tensor(theta)), truth, scale) for run in runs
+    ]
+    train_s = float(np.mean([run["train_s"] for run in runs]))
+    predict_s = float(np.mean([run["predict_s"] for run in runs]))
+    seeds_label = f"{seeds} seed{'s' * (seeds > 1)}"
+    rows.append(
+        {"data": name, "method": f"zoo RNN ({seeds_label})", "train_s": train_s}
+        | {"predict_s": predict_s}
+        | mean_and_spread(per_seed)
+    )
+    rows.append(
+        {"data": name, "method": f"zoo RNN + Theta ({seeds_label})", "train_s": train_s}
+        | {"predict_s": predict_s + theta_seconds}
+        | mean_and_spread(per_seed_hybrid)
+    )
+    return rows
+
+
+def mean_and_spread(per_seed: list[dict]) -> dict[str, float]:
+    """{key: mean over seeds, key_sd: their standard deviation} of each figure."""
+    row = {}
     for key in per_seed[0]:
         values = [f[key] for f in per_seed]
         row[key], row[f"{key}_sd"] = float(np.mean(values)), float(np.std(values))
-    row["train_s"] = float(np.mean([run["train_s"] for run in runs]))
-    row["predict_s"] = float(np.mean([run["predict_s"] for run in runs]))
-    rows.append(row)
-    return rows
+    return row
 
 
 def main(default_data: str = "m3/monthly") -> None:

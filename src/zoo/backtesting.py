@@ -97,6 +97,13 @@ def statistical_forecaster(method: str, season_length: int, n_jobs: int = -1) ->
     return forecast
 
 
+def hybrid_forecaster(network: Forecaster, statistical: Forecaster) -> Forecaster:
+    """The RNN + Theta hybrid (`zoo.forecast.hybrid`) of two forecasters."""
+    from zoo.forecast import hybrid
+
+    return lambda history, horizon: hybrid(network(history, horizon), statistical(history, horizon))
+
+
 def values_needed(horizon: int, n_windows: int, step: int, min_history: int = 2) -> int:
     """Values a series needs for `n_windows` windows `step` apart, each forecast reading at
     least `min_history` values: statsforecast's `test_size` plus that history."""
