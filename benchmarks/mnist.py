@@ -1,15 +1,28 @@
-"""MNIST benchmark: the default CNN's seconds to 99% test accuracy, final accuracy, and
-training throughput against torchvision's classic per-sample pipeline, in one run.
+"""MNIST time to accuracy: zoo's CNN against the classic recipe and the hardware's limit.
 
-    python benchmarks/mnist.py ../shared/data [override ...]     (e.g. experiment=fast)
+    python benchmarks/mnist.py DATA_ROOT [--seeds 3] [override ...]   (e.g. experiment=fast)
 
-Test accuracy is measured after every epoch, with the training clock stopped meanwhile.
-The classic pipeline is torchvision's MNIST dataset with transforms.ToTensor() behind a
-DataLoader (batch of the same size, shuffled, 0 workers), feeding the same network,
-task and trainer settings for a fixed number of steps.
+In one run, on this machine:
+1. The matrix units' limit: FLOP/s of a large matmul (4096 x 4096) in bf16 and in fp32.
+2. The whole process, as a user runs it: `python scripts/train.py model=cnn [override ...]`
+   once per seed, timed from launch to exit (start-up, data, training, test, TensorBoard
+   logs, checkpoints); its metrics.json gives the test accuracy and the fit seconds
+   (training with its per-epoch validation).
+3. The classic recipe, also a whole process: `benchmarks/classic_mnist.py` (pytorch/examples'
+   mnist/main.py), one epoch; the ratio of the median zoo process to it.
+4. The training step, in this process (seed 0): training samples/s from one batch's end to
+   the next (loading included, the first 5 steps left out), test accuracy after every
+   epoch (the training clock stopped meanwhile) and so the seconds of training to 99%, and
+   the achieved FLOP/s: the FLOPs of one training step (forward and backward, counted by
+   torch's FlopCounterMode) times steps/s.
 """
 
 import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -17,11 +30,12 @@ from pathlib import Path
 import lightning as L
 import torch
 from hydra.utils import instantiate
+from torch.utils.flop_counter import FlopCounterMode
 
 from zoo.configs import compose_config
 from zoo.training import build_task, trainer_precision
 
-CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
+ROOT = Path(__file__).resolve().parents[1]
 TARGET = 0.99
 
 
@@ -33,11 +47,9 @@ def synchronize(module) -> None:
 
 class TrainClock(L.Callback):
     """Training seconds and samples, loading included (from one batch's end to the next;
-    the first `warmup` steps left out), and test accuracy after each epoch. Loading costs
-    what it costs: in-memory MNIST sits on the GPU already, the per-sample pipeline copies
-    every batch there, and the clock sees both as they are."""
+    the first `warmup` steps left out), and test accuracy after each epoch."""
 
-    def __init__(self, test_loader=None, warmup: int = 5) -> None:
+    def __init__(self, test_loader, warmup: int = 5) -> None:
         self.test_loader, self.warmup = test_loader, warmup
         self.seconds = self.samples = 0.0
         self.history: list[tuple[float, float]] = []  # (training seconds, test accuracy)
@@ -56,8 +68,6 @@ class TrainClock(L.Callback):
         self._last = now
 
     def on_train_epoch_end(self, trainer, module):
-        if self.test_loader is None:
-            return
         datamodule, correct, total = trainer.datamodule, 0, 0
         module.eval()
         with torch.no_grad(), trainer.precision_plugin.forward_context():
@@ -67,86 +77,145 @@ class TrainClock(L.Callback):
                 total += len(y)
         module.train()
         self.history.append((self.seconds, correct / total))
-        print(
-            f"epoch {len(self.history)}: {self.seconds:.1f} s of training, "
-            f"test accuracy {correct / total:.4f}",
-            flush=True,
-        )
-
-    @property
-    def samples_per_second(self) -> float:
-        return self.samples / self.seconds
 
 
-def measuring_trainer(cfg, clock: TrainClock, **settings) -> L.Trainer:
-    """The config's trainer (device, precision, epochs) with nothing but `clock` attached."""
-    return instantiate(
+def matmul_flops(dtype: torch.dtype, size: int = 4096, repeats: int = 5) -> float:
+    """FLOP/s of the best of `repeats` (size x size) @ (size x size) products in `dtype`."""
+    a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
+    a @ b  # warm-up
+    best = min(timed(lambda: a @ b) for _ in range(repeats))
+    return 2 * size**3 / best
+
+
+def timed(work) -> float:
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
+def step_flops(task, datamodule, precision: str) -> float:
+    """FLOPs of one training step's forward and backward pass on one training batch."""
+    batch = next(iter(datamodule.train_dataloader()))
+    x, y = datamodule.on_after_batch_transfer(batch, 0)
+    autocast = torch.autocast("cpu", torch.bfloat16, enabled=precision.startswith("bf16"))
+    with FlopCounterMode(display=False) as counter, autocast:
+        task.loss(task(x), y).backward()
+    task.zero_grad()
+    return counter.get_total_flops()
+
+
+def in_process(cfg) -> dict:
+    """Seconds to TARGET, samples/s and achieved FLOP/s of the config's training (seed)."""
+    L.seed_everything(cfg.seed, verbose=False)
+    datamodule = instantiate(cfg.data)
+    datamodule.setup()
+    task = build_task(cfg, datamodule)
+    clock = TrainClock(datamodule.test_dataloader())
+    precision = trainer_precision(cfg)
+    trainer = instantiate(
         cfg.trainer,
-        precision=trainer_precision(cfg),
+        precision=precision,
         logger=False,
         callbacks=[clock],
         enable_checkpointing=False,
         enable_progress_bar=False,
         enable_model_summary=False,
-        **settings,
+        num_sanity_val_steps=0,
     )
+    trainer.fit(task, datamodule=datamodule)
+    flops = step_flops(task, datamodule, precision)
+    samples_per_s = clock.samples / clock.seconds
+    return {
+        "precision": precision,
+        "history": clock.history,
+        "reached": next((s for s, acc in clock.history if acc >= TARGET), None),
+        "samples_per_s": samples_per_s,
+        "flops_per_s": flops / cfg.data.batch_size * samples_per_s,
+    }
 
 
-def classic_throughput(cfg, root: str, steps: int) -> float:
-    """Samples/s of the same task fed by torchvision's per-sample ToTensor pipeline."""
-    from torch.utils.data import DataLoader
-    from torchvision import datasets, transforms
-
-    dataset = datasets.MNIST(root, train=True, transform=transforms.ToTensor())
-    loader = DataLoader(dataset, batch_size=cfg.data.batch_size, shuffle=True, num_workers=0)
-    datamodule = instantiate(cfg.data)
-    task = build_task(cfg, datamodule)
-    clock = TrainClock()
-    trainer = measuring_trainer(
-        cfg, clock, max_steps=steps + clock.warmup, max_epochs=-1, limit_val_batches=0
+def whole_process(command: list[str], data_root: str) -> tuple[float, str]:
+    """Wall seconds and output of `command`, a Python script run as a user runs it."""
+    environment = os.environ | {"ZOO_DATA_ROOT": data_root}
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, *command], capture_output=True, text=True, env=environment, cwd=ROOT
     )
-    trainer.fit(task, train_dataloaders=loader)
-    return clock.samples_per_second
+    seconds = time.perf_counter() - start
+    if result.returncode:
+        sys.exit(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
+    return seconds, result.stdout
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("data_root", help="folder holding MNIST/raw (e.g. ../shared/data)")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. experiment=fast")
-    parser.add_argument("--classic-steps", type=int, default=60)
+    parser.add_argument("--seeds", type=int, default=3, help="whole-process runs, seeds 0..")
+    parser.add_argument("--classic-epochs", type=int, default=1)
     args = parser.parse_args()
+    data_root = str(Path(args.data_root).resolve())
+    label = " ".join(args.overrides) or "model=cnn (default)"
 
+    peak = {
+        name: matmul_flops(dtype)
+        for name, dtype in (("bf16", torch.bfloat16), ("fp32", torch.float32))
+    }
+    runs = []
     with tempfile.TemporaryDirectory() as out:
-        cfg = compose_config(
-            CONF_DIR,
-            ["model=cnn", f"data.root={args.data_root}", f"output_dir={out}", *args.overrides],
+        for seed in range(args.seeds):
+            folder = Path(out) / f"seed{seed}"
+            command = ["scripts/train.py", "model=cnn", *args.overrides]
+            seconds, _ = whole_process(
+                [*command, f"seed={seed}", f"hydra.run.dir={folder}"], data_root
+            )
+            metrics = json.loads((folder / "metrics.json").read_text())
+            runs.append((seconds, metrics["time/fit_s"], metrics["test/acc"]))
+            print(
+                f"seed {seed}: {seconds:.1f} s whole process, {metrics['time/fit_s']:.1f} s "
+                f"fit, test accuracy {metrics['test/acc']:.4f}",
+                flush=True,
+            )
+        classic_seconds, classic_output = whole_process(
+            ["benchmarks/classic_mnist.py", data_root, "--epochs", str(args.classic_epochs)],
+            data_root,
         )
-        L.seed_everything(cfg.seed, verbose=False)
-        datamodule = instantiate(cfg.data)
-        datamodule.setup()
-        task = build_task(cfg, datamodule)
-        clock = TrainClock(datamodule.test_dataloader())
-        trainer = measuring_trainer(cfg, clock, num_sanity_val_steps=0)
-        wall = time.perf_counter()
-        trainer.fit(task, datamodule=datamodule)
-        wall = time.perf_counter() - wall
-        classic = classic_throughput(cfg, args.data_root, args.classic_steps)
+        cfg = compose_config(
+            ROOT / "conf",
+            ["model=cnn", f"data.root={data_root}", f"output_dir={out}/clock", *args.overrides],
+        )
+        step = in_process(cfg)
 
-    reached = next((s for s, acc in clock.history if acc >= TARGET), None)
+    median = statistics.median(r[0] for r in runs)
+    print(f"\nconfig: {label} ({torch.get_num_threads()} threads, precision {step['precision']})")
+    print("| seed | whole process s | fit s | test accuracy |\n|---|---|---|---|")
+    for seed, (seconds, fit, accuracy) in enumerate(runs):
+        print(f"| {seed} | {seconds:.1f} | {fit:.1f} | {accuracy:.4f} |")
+    accuracies = [r[2] for r in runs]
     print(
-        f"config: {' '.join(args.overrides) or 'default'} (model.channels="
-        f"{list(cfg.model.channels)}, {cfg.trainer.max_epochs} epochs, "
-        f"precision {trainer.precision}, {torch.get_num_threads()} threads)"
+        f"median whole process: {median:.1f} s; test accuracy mean "
+        f"{statistics.mean(accuracies):.4f}, min {min(accuracies):.4f}"
     )
-    print(f"wall seconds of fit (training, validation, per-epoch test): {wall:.1f}")
     print(
-        f"seconds of training to {TARGET:.1%} test accuracy: "
+        f"classic recipe, {args.classic_epochs} epoch(s), whole process: {classic_seconds:.1f} s, "
+        f"{classic_output.strip()}"
+    )
+    print(f"ratio, median zoo process / classic process: {median / classic_seconds:.3f}")
+    reached = step["reached"]
+    print(
+        f"seed 0 in this process: training seconds to {TARGET:.0%} test accuracy "
         + (f"{reached:.1f}" if reached is not None else "not reached")
+        + "; per epoch: "
+        + ", ".join(f"{s:.1f} s {acc:.4f}" for s, acc in step["history"])
     )
-    print(f"final test accuracy: {clock.history[-1][1]:.4f}")
-    print(f"training samples/s (in-memory tensor batches): {clock.samples_per_second:,.0f}")
-    print(f"training samples/s (torchvision ToTensor + DataLoader): {classic:,.0f}")
-    print(f"ratio: {clock.samples_per_second / classic:.2f}x")
+    print(f"training samples/s: {step['samples_per_s']:,.0f}")
+    print(
+        f"achieved training FLOP/s: {step['flops_per_s'] / 1e9:,.1f} GFLOP/s; large matmul "
+        f"bf16 {peak['bf16'] / 1e9:,.0f} GFLOP/s ({step['flops_per_s'] / peak['bf16']:.1%} of "
+        f"it), fp32 {peak['fp32'] / 1e9:,.0f} GFLOP/s ({step['flops_per_s'] / peak['fp32']:.1%})"
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
     python scripts/backtest.py CHECKPOINT --m3 monthly --step 6 --out backtest.csv
     python scripts/backtest.py CHECKPOINT sales.csv --n-windows 4 --step 6
     python scripts/backtest.py CHECKPOINT sales.csv --methods rnn seasonal_naive Theta --refit
+    python scripts/backtest.py CHECKPOINT --m3 monthly --step 6 --methods rnn rnn+Theta Theta
 
 For `--n-windows` cutoffs `--step` periods apart (default: the horizon), the last ending a
 horizon before each series' end, every method forecasts each series from the values
@@ -15,14 +16,16 @@ config, on the data before each cutoff (a whole training per cutoff). Cutoffs in
 own training data give it in-sample forecasts, which a reused network has seen: on M3,
 only the test part lies after the training parts. Intervals: the network's are the
 conformal intervals its checkpoint carries (calibrated on its validation forecasts); each
-baseline's are calibrated by its own backtest on the values before the first cutoff.
+baseline's, and the RNN + Theta hybrid's (rnn+Theta: the mean of the network's and Theta's
+forecasts, see the README), are calibrated by its own backtest on the values before the
+first cutoff. With --refit, rnn+Theta trains its own network per cutoff too.
 """
 
 import argparse
 import sys
 from pathlib import Path
 
-METHODS = ("rnn", "seasonal_naive", "Theta", "AutoETS")
+METHODS = ("rnn", "rnn+Theta", "seasonal_naive", "Theta", "AutoETS")
 
 
 def main() -> None:
@@ -83,14 +86,18 @@ def run(args) -> None:
             value_column=args.value_column,
         ).load_panel()
 
+    network = (
+        backtesting.refit_forecaster(args.checkpoint, quiet=args.quiet)
+        if args.refit
+        else backtesting.model_forecaster(model)
+    )
     methods = {}
     for name in args.methods:
         if name == "rnn":
-            methods[name] = (
-                backtesting.refit_forecaster(args.checkpoint, quiet=args.quiet)
-                if args.refit
-                else backtesting.model_forecaster(model)
-            )
+            methods[name] = network
+        elif name == "rnn+Theta":
+            theta = backtesting.statistical_forecaster("Theta", season)
+            methods[name] = backtesting.hybrid_forecaster(network, theta)
         elif name == "seasonal_naive":
             methods[name] = backtesting.seasonal_naive_forecaster(season)
         else:

@@ -13,6 +13,7 @@ from zoo.backtesting import (
     backtest,
     backtest_cutoffs,
     calibrate,
+    hybrid_forecaster,
     model_forecaster,
     seasonal_naive_forecaster,
 )
@@ -176,6 +177,10 @@ def test_a_trained_forecaster_carries_intervals_into_forecasts(config, tmp_path)
         str(path),
         "--n-windows",
         "2",
+        "--methods",
+        "rnn",
+        "rnn+Theta",
+        "seasonal_naive",
         "--out",
         str(backtest_out),
         "--quiet",
@@ -184,7 +189,7 @@ def test_a_trained_forecaster_carries_intervals_into_forecasts(config, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "coverage-80" in result.stdout and "seasonal_naive" in result.stdout
     frame = pd.read_csv(backtest_out)
-    assert {"rnn", "rnn-lo-80", "seasonal_naive-hi-95", "scale"} <= set(frame.columns)
+    assert {"rnn", "rnn-lo-80", "seasonal_naive-hi-95", "rnn+Theta-lo-95"} <= set(frame.columns)
     again = subprocess.run(command, capture_output=True, text=True, timeout=180)
     assert again.returncode != 0 and "exists" in again.stderr  # nothing overwritten
 
@@ -195,3 +200,13 @@ def test_model_forecaster_reads_only_the_history():
     panel = ramps()
     short = panel.split_at(torch.tensor([10, 10]))[0]
     assert torch.equal(forecaster(short, 3), zoo.forecast.forecast_panel(model, short))
+
+
+def test_the_hybrid_is_the_mean_of_network_and_statistical_forecasts():
+    panel = ramps()
+    network = lambda h, horizon: torch.stack(  # noqa: E731
+        [h.series(i)[-1].expand(horizon) for i in range(len(h))]
+    )
+    zero = lambda h, horizon: torch.zeros(len(h), horizon)  # noqa: E731
+    combined = hybrid_forecaster(network, zero)(panel, 4)
+    assert torch.equal(combined, network(panel, 4) / 2)

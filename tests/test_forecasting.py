@@ -11,6 +11,7 @@ import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 import zoo
+from zoo.backtesting import statistical_forecaster
 from zoo.baselines import in_panel_order, seasonal_naive
 from zoo.data import Panel, PanelDataModule, PanelWindows, panel_from_frame
 from zoo.forecast import forecast_frame, forecast_panel
@@ -351,6 +352,16 @@ def test_forecast_script_writes_long_format_and_plots_without_overwriting(config
     assert out.with_suffix(".png").stat().st_size > 5_000
     again = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert again.returncode != 0 and "exists" in again.stderr  # nothing overwritten
+
+    hybrid_out = tmp_path / "hybrid.csv"
+    command[command.index(str(out))] = str(hybrid_out)
+    result = subprocess.run([*command, "--hybrid"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "RNN + Theta hybrid" in result.stdout, result.stderr
+    panel = PanelDataModule(source="csv", path=str(path), horizon=6).load_panel()
+    theta = statistical_forecaster("Theta", 12)(panel, 6).reshape(-1).numpy()
+    hybrid = pd.read_csv(hybrid_out)
+    assert list(hybrid.columns) == ["unique_id", "ds", "forecast"]  # no intervals: see --help
+    assert np.allclose(hybrid.forecast, (written.forecast + theta) / 2, rtol=1e-5, atol=1e-4)
 
 
 def test_deseasonalising_reads_a_clear_season_and_leaves_noise_alone():

@@ -1,5 +1,6 @@
 """`scripts/train.py` as a user runs it: in a subprocess, writing a real run folder."""
 
+import json
 import subprocess
 import sys
 
@@ -44,6 +45,13 @@ def test_run_folder_holds_config_checkpoints_and_events(finished_run):
     assert list((run_dir / "tensorboard").glob("events.out.tfevents.*"))
     assert f"tensorboard --logdir {run_dir}" in result.stdout
     assert "test/acc" in result.stdout
+
+
+def test_run_folder_holds_the_final_metrics_with_stage_seconds(finished_run):
+    run_dir, result = finished_run
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert 0 <= metrics["test/acc"] <= 1 and f"{metrics['test/acc']:.4f}" in result.stdout
+    assert 0 < metrics["time/fit_s"] < 300 and 0 < metrics["time/test_s"] < metrics["time/fit_s"]
 
 
 def test_tensorboard_scalars_show_a_falling_train_loss_and_hparams(finished_run):

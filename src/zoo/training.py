@@ -1,12 +1,13 @@
 """`train(cfg)`: compose data, network, task, logger and trainer from a Hydra config, and fit."""
 
+import json
 import logging
 from pathlib import Path
 
 import lightning as L
 import torch
 from hydra.utils import get_class, instantiate
-from lightning.pytorch.callbacks import ModelCheckpoint, RichProgressBar
+from lightning.pytorch.callbacks import ModelCheckpoint, RichProgressBar, Timer
 from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
@@ -80,7 +81,8 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, flo
     datamodule = instantiate(cfg.data)
     task = build_task(cfg, datamodule)
     loggers = _instantiate_all(cfg.get("logger"))
-    callbacks = _instantiate_all(cfg.get("callbacks")) + list(extra_callbacks or [])
+    timer = Timer()  # seconds of fitting (training + validation) and testing, reported
+    callbacks = _instantiate_all(cfg.get("callbacks")) + list(extra_callbacks or []) + [timer]
     if not datamodule.has_validation:  # nothing to monitor: the last checkpoint is the one
         callbacks = [c for c in callbacks if not getattr(c, "monitor", None)]
     if cfg.quiet:
@@ -103,6 +105,7 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, flo
         for k, v in trainer.callback_metrics.items()
         if v.numel() == 1 and not k.endswith("_step")
     }
+    metrics["time/fit_s"] = timer.time_elapsed("train")
 
     if cfg.test:
         if cfg.get("test_checkpoint", "best") not in ("best", "last"):
@@ -119,6 +122,7 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, flo
             best = None  # the weights as training left them
         results = trainer.test(task, datamodule=datamodule, ckpt_path=best, verbose=not cfg.quiet)
         metrics.update({k: float(v) for k, v in results[0].items()})
+        metrics["time/test_s"] = timer.time_elapsed("test")
 
     for logger in loggers if trainer.is_global_zero else []:
         if isinstance(logger, TensorBoardLogger):  # the HPARAMS tab: settings beside results
@@ -127,8 +131,10 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, flo
                 hparams, {f"hp/{k.replace('/', '_')}": v for k, v in metrics.items()}
             )
             logger.finalize("success")
-    if not cfg.quiet and trainer.is_global_zero:
-        report(output_dir, metrics)
+    if trainer.is_global_zero:
+        (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=1, sort_keys=True))
+        if not cfg.quiet:
+            report(output_dir, metrics)
     return metrics
 
 
@@ -141,6 +147,6 @@ def report(output_dir: Path, metrics: dict[str, float]) -> None:
         table.add_row(name, f"{metrics[name]:.4f}")
     console = Console(soft_wrap=True)
     console.print(table)
-    console.print(f"run folder:   {output_dir}")
+    console.print(f"run folder:   {output_dir} (metrics.json: these figures)")
     console.print(f"checkpoints:  {output_dir / 'checkpoints'}")
     console.print(f"TensorBoard:  tensorboard --logdir {output_dir}")
