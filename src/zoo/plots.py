@@ -28,19 +28,30 @@ def confusion_matrix_figure(matrix: torch.Tensor, class_names: list[str]):
 def misclassified_figure(
     examples: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]], class_names: list[str]
 ):
-    """A grid of (image, predicted, true) examples, titled 'pred/true'."""
-    columns = 8
+    """A grid of (image, predicted, true) examples, each labelled 'pred/true' above it.
+
+    The grid is one mosaic drawn with one `imshow` (64 small axes took 1.2 s to draw,
+    longer than training the fast MNIST preset for a quarter of an epoch).
+    """
+    columns, label = 8, 10  # label: rows of pixels above each image for its caption
     rows = (len(examples) + columns - 1) // columns
-    fig, axes = plt.subplots(
-        rows, columns, figsize=(columns * 1.1, rows * 1.25), dpi=100, squeeze=False
-    )
-    for ax in axes.flat:
-        ax.axis("off")
-    for ax, (image, predicted, true) in zip(axes.flat, examples, strict=False):
-        ax.imshow(image.float().squeeze(0), cmap="gray")
-        ax.set_title(f"{class_names[predicted]}/{class_names[true]}", fontsize=8, color="red")
-    fig.suptitle("misclassified: predicted/true", fontsize=9)
-    fig.tight_layout()
+    height, width = examples[0][0].shape[-2:]
+    cell_h, cell_w = height + label, width + 2
+    mosaic = torch.zeros(rows * cell_h, columns * cell_w)
+    for k, (image, _, _) in enumerate(examples):
+        top, left = (k // columns) * cell_h + label, (k % columns) * cell_w + 1
+        mosaic[top : top + height, left : left + width] = image.float().reshape(height, width)
+    fig_w = columns * 1.1
+    image_h = fig_w * mosaic.shape[0] / mosaic.shape[1]  # inches, at the mosaic's aspect
+    fig = plt.figure(figsize=(fig_w, image_h + 0.35), dpi=100)
+    ax = fig.add_axes((0, 0, 1, image_h / (image_h + 0.35)))
+    ax.imshow(mosaic, cmap="gray", interpolation="nearest")
+    ax.axis("off")
+    for k, (_, predicted, true) in enumerate(examples):
+        x, y = (k % columns) * cell_w + cell_w / 2, (k // columns) * cell_h + label / 2
+        caption = f"{class_names[predicted]}/{class_names[true]}"
+        ax.text(x, y, caption, ha="center", va="center", fontsize=8, color="red")
+    fig.suptitle("misclassified: predicted/true", fontsize=9, y=1 - 0.1 / (image_h + 0.35))
     return fig
 
 
