@@ -327,6 +327,8 @@ def test_same_seed_same_metrics(tmp_path):
             "logger=none",
             output_dir=tmp_path / name,
         )
-        return zoo.train(cfg)
+        metrics = zoo.train(cfg)
+        return {k: v for k, v in metrics.items() if not k.startswith("time/")}  # seconds vary
 
-    assert run("a") == run("b")
+    first = run("a")
+    assert "val/loss" in first and first == run("b")
