@@ -12,7 +12,8 @@ carries (calibrated on its validation forecasts), AutoETS's and Theta's are stat
 own; coverage is the share of the truth inside them (%), width their mean width. The table
 also gives each method's seconds. "zoo RNN + Theta" is the hybrid (`zoo.forecast.hybrid`:
 the mean of each seed's RNN forecasts and the same run's Theta forecasts; no intervals),
-its forecasting seconds the RNN's plus Theta's. `benchmarks/m3.py` runs this on the four M3 groups.
+its forecasting seconds the RNN's plus Theta's (Theta's with its intervals, so a little more
+than the hybrid alone costs). `benchmarks/m3.py` runs this on the four M3 groups.
 
 --part validation (for choosing settings): the history is each series' training part less
 its last `horizon` values, which are the truth; the RNN trains on what precedes them

@@ -16,9 +16,10 @@ config, on the data before each cutoff (a whole training per cutoff). Cutoffs in
 own training data give it in-sample forecasts, which a reused network has seen: on M3,
 only the test part lies after the training parts. Intervals: the network's are the
 conformal intervals its checkpoint carries (calibrated on its validation forecasts); each
-baseline's, and the RNN + Theta hybrid's (rnn+Theta: the mean of the network's and Theta's
-forecasts, see the README), are calibrated by its own backtest on the values before the
-first cutoff. With --refit, rnn+Theta trains its own network per cutoff too.
+baseline's are calibrated by its own backtest on the values before the first cutoff. The
+RNN + Theta hybrid (rnn+Theta: the mean of the network's and Theta's forecasts, see the
+README) gets intervals that way only with --refit (the reused network has trained on those
+windows), and with --refit it trains a network of its own per cutoff, beside rnn's.
 """
 
 import argparse
@@ -30,7 +31,7 @@ METHODS = ("rnn", "rnn+Theta", "seasonal_naive", "Theta", "AutoETS")
 
 def main() -> None:
     parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("checkpoint", type=Path, help="a .ckpt written by model=rnn training")
     parser.add_argument("data", nargs="?", type=Path, help="a CSV or Parquet file, long format")
@@ -86,18 +87,19 @@ def run(args) -> None:
             value_column=args.value_column,
         ).load_panel()
 
-    network = (
-        backtesting.refit_forecaster(args.checkpoint, quiet=args.quiet)
-        if args.refit
-        else backtesting.model_forecaster(model)
-    )
+    network = None
+    if {"rnn", "rnn+Theta"} & set(args.methods):
+        network = (
+            backtesting.refit_forecaster(args.checkpoint, quiet=args.quiet)
+            if args.refit
+            else backtesting.model_forecaster(model)
+        )
     methods = {}
     for name in args.methods:
         if name == "rnn":
             methods[name] = network
         elif name == "rnn+Theta":
-            theta = backtesting.statistical_forecaster("Theta", season)
-            methods[name] = backtesting.hybrid_forecaster(network, theta)
+            methods[name] = backtesting.hybrid_forecaster(network, season)
         elif name == "seasonal_naive":
             methods[name] = backtesting.seasonal_naive_forecaster(season)
         else:
@@ -109,6 +111,13 @@ def run(args) -> None:
         first = backtesting.backtest_cutoffs(panel.lengths, horizon, args.n_windows, step)[:, 0]
         before = panel.split_at(first)[0]
         for name, forecaster in methods.items():
+            if name == "rnn+Theta" and not args.refit:
+                print(
+                    "no intervals for rnn+Theta without --refit: the reused network has "
+                    "trained on the calibration windows, so they would be too narrow",
+                    file=sys.stderr,
+                )
+                continue
             if name == "rnn" and not args.refit:
                 stored = load_intervals(args.checkpoint)
                 if stored is None:

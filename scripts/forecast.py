@@ -16,8 +16,8 @@ the series given to --plot, or a grid of a few, with the interval bands. Existin
 never overwritten. --weights NAME takes a forecaster shipped with zoo (rnn-m3-monthly:
 monthly series, 18 months ahead) in place of CHECKPOINT. --hybrid writes the RNN + Theta
 hybrid: the mean of the network's forecasts and statsforecast's Theta fitted on each series
-(the most accurate on M3, see the README); it has no intervals (the stored ones are the
-network's alone), so none are written.
+(the most accurate on M3 monthly and quarterly, see the README); it has no intervals (the
+stored ones are the network's alone), so none are written.
 """
 
 import argparse
@@ -29,7 +29,7 @@ from zoo.errors import ConfigError, ZooError
 
 def main() -> None:
     parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
+        description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         usage="%(prog)s (CHECKPOINT | --weights NAME) [DATA | --m3 GROUP | --series NAME] ...",
     )
@@ -67,14 +67,13 @@ def main() -> None:
 
     try:
         import zoo
-        from zoo.backtesting import statistical_forecaster
+        from zoo.backtesting import hybrid_forecaster, model_forecaster
         from zoo.checkpoints import load_intervals
         from zoo.data import PanelDataModule
         from zoo.forecast import (
             forecast_bounds,
             forecast_frame,
             forecast_panel,
-            hybrid,
             plot_forecasts,
             refuse_existing,
         )
@@ -108,10 +107,12 @@ def main() -> None:
             panel = PanelDataModule(source="m3", group=args.m3).load_panel()
         else:
             panel = PanelDataModule(source=args.series, horizon=model.horizon).load_panel()
-        forecasts = forecast_panel(model, panel)
-        if args.hybrid:
-            theta = statistical_forecaster("Theta", model.season_length)
-            forecasts, intervals = hybrid(forecasts, theta(panel, model.horizon)), None
+        if args.hybrid:  # no intervals: the stored ones are the network's alone
+            network = model_forecaster(model)
+            forecaster = hybrid_forecaster(network, model.season_length)
+            forecasts, intervals = forecaster(panel, model.horizon), None
+        else:
+            forecasts = forecast_panel(model, panel)
         bounds = (
             forecast_bounds(panel, forecasts, intervals, model.season_length)
             if intervals is not None
@@ -127,7 +128,7 @@ def main() -> None:
     print(
         f"forecast {len(panel)} series, {model.horizon} steps each"
         + (" (RNN + Theta hybrid)" if args.hybrid else "")
-        + (f" ({short} too short for the network: seasonal naive)" if short else "")
+        + (f" ({short} too short for the network: its seasonal-naive fallback)" if short else "")
     )
     print(f"wrote {args.out} and {png}")
 

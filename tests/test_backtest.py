@@ -16,8 +16,10 @@ from zoo.backtesting import (
     hybrid_forecaster,
     model_forecaster,
     seasonal_naive_forecaster,
+    statistical_forecaster,
 )
 from zoo.data import Panel
+from zoo.forecast import hybrid
 from zoo.intervals import ConformalIntervals
 from zoo.metrics import panel_means, seasonal_naive_scale
 
@@ -189,7 +191,8 @@ def test_a_trained_forecaster_carries_intervals_into_forecasts(config, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "coverage-80" in result.stdout and "seasonal_naive" in result.stdout
     frame = pd.read_csv(backtest_out)
-    assert {"rnn", "rnn-lo-80", "seasonal_naive-hi-95", "rnn+Theta-lo-95"} <= set(frame.columns)
+    assert {"rnn", "rnn-lo-80", "seasonal_naive-hi-95", "rnn+Theta"} <= set(frame.columns)
+    assert "rnn+Theta-lo-95" not in frame and "no intervals for rnn+Theta" in result.stderr
     again = subprocess.run(command, capture_output=True, text=True, timeout=180)
     assert again.returncode != 0 and "exists" in again.stderr  # nothing overwritten
 
@@ -202,11 +205,13 @@ def test_model_forecaster_reads_only_the_history():
     assert torch.equal(forecaster(short, 3), zoo.forecast.forecast_panel(model, short))
 
 
-def test_the_hybrid_is_the_mean_of_network_and_statistical_forecasts():
+def test_the_hybrid_is_the_mean_of_network_and_theta_or_the_network_where_theta_is_missing():
+    network = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    theta = torch.tensor([[3.0, 4.0], [float("nan"), 6.0]])  # statsforecast's NaN fallback
+    assert torch.equal(hybrid(network, theta), torch.tensor([[2.0, 3.0], [3.0, 5.0]]))
     panel = ramps()
-    network = lambda h, horizon: torch.stack(  # noqa: E731
+    last = lambda h, horizon: torch.stack(  # noqa: E731
         [h.series(i)[-1].expand(horizon) for i in range(len(h))]
     )
-    zero = lambda h, horizon: torch.zeros(len(h), horizon)  # noqa: E731
-    combined = hybrid_forecaster(network, zero)(panel, 4)
-    assert torch.equal(combined, network(panel, 4) / 2)
+    theta_alone = statistical_forecaster("Theta", 1)(panel, 4)
+    assert torch.allclose(hybrid_forecaster(last, 1)(panel, 4), (last(panel, 4) + theta_alone) / 2)

@@ -1,5 +1,6 @@
 """Using trained runs: eval, predict, export, loading in a fresh process, quiet, reproducible."""
 
+import json
 import subprocess
 import sys
 
@@ -332,3 +333,20 @@ def test_same_seed_same_metrics(tmp_path):
 
     first = run("a")
     assert "val/loss" in first and first == run("b")
+
+
+def test_a_run_with_its_own_timer_reports_that_timers_seconds(tmp_path):
+    from lightning.pytorch.callbacks import Timer
+
+    timer = Timer(duration="00:00:10:00")  # a config may add one to cap training time
+    cfg = compose_config(
+        "model=mlp",
+        "data=xor",
+        "trainer.max_epochs=2",
+        "logger=none",
+        "test=false",  # testing a checkpoint would load the timer's state from it
+        output_dir=tmp_path,
+    )
+    metrics = zoo.train(cfg, extra_callbacks=[timer])
+    assert metrics["time/fit_s"] == timer.time_elapsed("train") > 0
+    assert json.loads((tmp_path / "metrics.json").read_text())["time/fit_s"] > 0

@@ -97,11 +97,13 @@ def statistical_forecaster(method: str, season_length: int, n_jobs: int = -1) ->
     return forecast
 
 
-def hybrid_forecaster(network: Forecaster, statistical: Forecaster) -> Forecaster:
-    """The RNN + Theta hybrid (`zoo.forecast.hybrid`) of two forecasters."""
+def hybrid_forecaster(network: Forecaster, season_length: int) -> Forecaster:
+    """The RNN + Theta hybrid (`zoo.forecast.hybrid`): `network`'s forecasts averaged with
+    statsforecast's Theta fitted on the same history."""
     from zoo.forecast import hybrid
 
-    return lambda history, horizon: hybrid(network(history, horizon), statistical(history, horizon))
+    theta = statistical_forecaster("Theta", season_length)
+    return lambda history, horizon: hybrid(network(history, horizon), theta(history, horizon))
 
 
 def values_needed(horizon: int, n_windows: int, step: int, min_history: int = 2) -> int:

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import math
 from pathlib import Path
 
 import lightning as L
@@ -81,8 +82,13 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, flo
     datamodule = instantiate(cfg.data)
     task = build_task(cfg, datamodule)
     loggers = _instantiate_all(cfg.get("logger"))
-    timer = Timer()  # seconds of fitting (training + validation) and testing, reported
-    callbacks = _instantiate_all(cfg.get("callbacks")) + list(extra_callbacks or []) + [timer]
+    callbacks = _instantiate_all(cfg.get("callbacks")) + list(extra_callbacks or [])
+    # seconds of fitting (training + validation) and testing, reported; a config's own
+    # Timer (e.g. one with a `duration` that stops training) is the one read
+    timer = next((c for c in callbacks if isinstance(c, Timer)), None)
+    if timer is None:
+        timer = Timer()
+        callbacks.append(timer)
     if not datamodule.has_validation:  # nothing to monitor: the last checkpoint is the one
         callbacks = [c for c in callbacks if not getattr(c, "monitor", None)]
     if cfg.quiet:
@@ -132,7 +138,8 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, flo
             )
             logger.finalize("success")
     if trainer.is_global_zero:
-        (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=1, sort_keys=True))
+        finite = {k: v if math.isfinite(v) else None for k, v in metrics.items()}  # JSON: null
+        (output_dir / "metrics.json").write_text(json.dumps(finite, indent=1, sort_keys=True))
         if not cfg.quiet:
             report(output_dir, metrics)
     return metrics
