@@ -40,10 +40,10 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGET = 0.99
 
 
-def synchronize(module) -> None:
+def synchronize(device: torch.device | str) -> None:
     """Wait for the GPU's queued work, so the clock times work done, not work launched."""
-    if module.device.type == "cuda":
-        torch.cuda.synchronize(module.device)
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize(device)
 
 
 class TrainClock(L.Callback):
@@ -57,11 +57,11 @@ class TrainClock(L.Callback):
         self._last = None
 
     def on_train_epoch_start(self, trainer, module):
-        synchronize(module)
+        synchronize(module.device)
         self._last = time.perf_counter()  # validation and testing are not training time
 
     def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx):
-        synchronize(module)
+        synchronize(module.device)
         now = time.perf_counter()
         if trainer.global_step > self.warmup:
             self.seconds += now - self._last
@@ -93,8 +93,7 @@ def matmul_flops(dtype: torch.dtype, size: int = 4096, repeats: int = 5) -> floa
 def timed(work, device: str) -> float:
     start = time.perf_counter()
     work()
-    if device == "cuda":
-        torch.cuda.synchronize()
+    synchronize(device)
     return time.perf_counter() - start
 
 
