@@ -33,7 +33,7 @@ import torch
 from hydra.utils import instantiate
 from torch.utils.flop_counter import FlopCounterMode
 
-from zoo.configs import compose_config
+from zoo.configs import CONF_DIR, compose_config
 from zoo.training import build_task, trainer_precision
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -188,7 +188,7 @@ def main() -> None:
             data_root,
         )
         cfg = compose_config(
-            ROOT / "conf",
+            CONF_DIR,
             ["model=cnn", f"data.root={data_root}", f"output_dir={out}/clock", *args.overrides],
         )
         step = in_process(cfg)

@@ -11,10 +11,11 @@ import sys
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+from zoo.configs import CONF_DIR
 from zoo.errors import ZooError
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="eval")
+@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="eval")
 def main(cfg: DictConfig) -> None:
     from zoo.evaluation import evaluate  # torch and Lightning load here, not for --help
 

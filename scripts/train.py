@@ -5,15 +5,12 @@ Hydra's own options apply: --help shows the config groups and the composed confi
 """
 
 import sys
-from pathlib import Path
 
 import hydra
 from omegaconf import DictConfig
 
-from zoo.configs import unknown_key_message
+from zoo.configs import CONF_DIR, unknown_key_message
 from zoo.errors import ZooError
-
-CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
 
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="train")

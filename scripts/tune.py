@@ -14,10 +14,11 @@ import hydra
 from omegaconf import DictConfig
 
 import zoo
+from zoo.configs import CONF_DIR
 from zoo.tuning import parse_search_space, tune
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="tune")
+@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="tune")
 def main(cfg: DictConfig) -> None:
     try:
         space = parse_search_space(list(cfg.tune.space))

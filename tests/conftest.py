@@ -2,10 +2,10 @@ from pathlib import Path
 
 import pytest
 
+from zoo.configs import CONF_DIR
 from zoo.configs import compose_config as compose_from
 
-CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
-ROOT = CONF_DIR.parent
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def compose_config(*overrides: str, output_dir: Path):

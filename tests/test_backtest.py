@@ -9,19 +9,17 @@ import pytest
 import torch
 
 import zoo
-from zoo.backtesting import (
-    backtest,
-    backtest_cutoffs,
-    calibrate,
-    hybrid_forecaster,
-    model_forecaster,
-    seasonal_naive_forecaster,
-    statistical_forecaster,
+from zoo.forecasting import Forecaster, Panel
+from zoo.forecasting.backtest import backtest, backtest_cutoffs, calibrate
+from zoo.forecasting.forecasters import (
+    HybridForecaster,
+    NetworkForecaster,
+    SeasonalNaiveForecaster,
+    StatisticalForecaster,
+    hybrid,
 )
-from zoo.data import Panel
-from zoo.forecast import hybrid
-from zoo.intervals import ConformalIntervals
-from zoo.metrics import panel_means, seasonal_naive_scale
+from zoo.forecasting.intervals import ConformalIntervals
+from zoo.forecasting.metrics import panel_means, seasonal_naive_scale
 
 from .conftest import ROOT
 
@@ -53,7 +51,7 @@ def test_backtest_of_a_baseline_reproduces_its_own_figures():
     rng = np.random.default_rng(0)
     series = [10 + np.cumsum(rng.standard_normal(40 + i)) + 30 for i in range(8)]
     panel = Panel.from_arrays([f"s{i}" for i in range(8)], series)
-    result = backtest(panel, {"naive": seasonal_naive_forecaster(4)}, 6, 4, n_windows=1)
+    result = backtest(panel, {"naive": SeasonalNaiveForecaster(4)}, 6, 4, n_windows=1)
     history, future = panel.split_last(6)
     last = torch.stack([history.series(i)[-4:] for i in range(8)])
     expected_forecast = last[:, torch.arange(6) % 4]
@@ -74,7 +72,7 @@ def random_walks(count: int, length: int, seed: int = 0) -> Panel:
 
 def test_intervals_widen_with_the_horizon_on_random_walks():
     panel = random_walks(200, 60)
-    intervals = calibrate(seasonal_naive_forecaster(1), panel, horizon=8, season_length=1)
+    intervals = calibrate(SeasonalNaiveForecaster(1), panel, horizon=8, season_length=1)
     widths = intervals.quantiles[0]  # the 80% level, per step
     assert (widths.diff() > 0).sum() >= 6 and widths[-1] > 2 * widths[0]
     assert (intervals.quantiles[1] > intervals.quantiles[0]).all()  # 95% wider than 80%
@@ -87,7 +85,7 @@ def test_calibration_uses_the_series_long_enough_and_refuses_too_few():
         [*walks.ids, *short.ids], [*(walks.series(i) for i in range(30)), *[np.ones(10)] * 5]
     )
     assert both.select(torch.arange(30)).values.equal(walks.values)
-    naive = seasonal_naive_forecaster(1)
+    naive = SeasonalNaiveForecaster(1)
     alone = calibrate(naive, walks, horizon=8, season_length=1)
     assert calibrate(naive, both, horizon=8, season_length=1).quantiles.equal(alone.quantiles)
     with pytest.raises(zoo.ConfigError, match=r"0 series have the 18 values .* at least 20"):
@@ -113,7 +111,7 @@ def test_coverage_is_close_to_nominal_on_noise_of_known_size():
 
 def test_bad_arguments_are_refused_clearly():
     with pytest.raises(zoo.ConfigError, match=r"too short for 9 windows .* allows 8 window"):
-        backtest(ramps(), {"n": seasonal_naive_forecaster(1)}, 3, 1, n_windows=9, step=2)
+        backtest(ramps(), {"n": SeasonalNaiveForecaster(1)}, 3, 1, n_windows=9, step=2)
     with pytest.raises(zoo.ConfigError, match="strictly between 0 and 100"):
         ConformalIntervals.calibrate(
             torch.ones(30, 2), torch.ones(30, 2), torch.ones(30), (80, 100)
@@ -130,15 +128,19 @@ def test_a_trained_forecaster_carries_intervals_into_forecasts(config, tmp_path)
         "data=csv",
         f"data.path={path}",
         "data.horizon=6",
+        "data.season_length=1",  # integer times: no season to infer
         "model.hidden_size=8",
         "trainer.max_epochs=2",
+        "data.epoch_windows=null",
+        "model.ensemble_size=1",
         "logger=none",
     )
     metrics = zoo.train(cfg)
     assert 40 < metrics["test/coverage-80"] <= 100 and metrics["test/width-95"] > 0
     checkpoint = f"{cfg.output_dir}/checkpoints/last.ckpt"
-    stored = zoo.checkpoints.load_intervals(checkpoint)
+    stored = Forecaster.from_checkpoint(checkpoint).intervals
     assert stored.levels == (80, 95) and stored.quantiles.shape == (2, 6)
+    assert stored.space == "log"  # positive walks: log-scaled network, log-space intervals
     out = tmp_path / "forecasts.csv"
     result = subprocess.run(
         [
@@ -158,18 +160,19 @@ def test_a_trained_forecaster_carries_intervals_into_forecasts(config, tmp_path)
     assert list(written.columns) == [
         "unique_id",
         "ds",
-        "forecast",
-        "lo-80",
-        "hi-80",
-        "lo-95",
-        "hi-95",
+        "rnn",
+        "rnn-lo-95",
+        "rnn-lo-80",
+        "rnn-hi-80",
+        "rnn-hi-95",
     ]
-    assert (written["lo-95"] <= written["lo-80"]).all() and (
-        written["lo-80"] <= written.forecast
+    assert (written["rnn-lo-95"] <= written["rnn-lo-80"]).all() and (
+        written["rnn-lo-80"] <= written.rnn
     ).all()
-    assert (written.forecast <= written["hi-80"]).all() and (
-        written["hi-80"] <= written["hi-95"]
+    assert (written.rnn <= written["rnn-hi-80"]).all() and (
+        written["rnn-hi-80"] <= written["rnn-hi-95"]
     ).all()
+    assert (written["rnn-lo-95"] > 0).all()  # log-space bands of positive series stay positive
 
     backtest_out = tmp_path / "backtest.csv"
     command = [
@@ -182,27 +185,34 @@ def test_a_trained_forecaster_carries_intervals_into_forecasts(config, tmp_path)
         "--methods",
         "rnn",
         "rnn+Theta",
-        "seasonal_naive",
+        "SeasonalNaive",
         "--out",
         str(backtest_out),
         "--quiet",
     ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr
-    assert "coverage-80" in result.stdout and "seasonal_naive" in result.stdout
+    assert "coverage-80" in result.stdout and "SeasonalNaive" in result.stdout
     frame = pd.read_csv(backtest_out)
-    assert {"rnn", "rnn-lo-80", "seasonal_naive-hi-95", "rnn+Theta"} <= set(frame.columns)
+    assert {"rnn", "rnn-lo-80", "SeasonalNaive-hi-95", "rnn+Theta"} <= set(frame.columns)
     assert "rnn+Theta-lo-95" not in frame and "no intervals for rnn+Theta" in result.stderr
     again = subprocess.run(command, capture_output=True, text=True, timeout=180)
     assert again.returncode != 0 and "exists" in again.stderr  # nothing overwritten
 
 
-def test_model_forecaster_reads_only_the_history():
-    model = zoo.create_model("rnn", horizon=3, input_length=6, hidden_size=4)
-    forecaster = model_forecaster(model.eval())
+def test_a_network_forecast_does_not_change_when_garbage_follows_the_cutoff():
+    model = zoo.create_model(
+        "rnn", horizon=3, input_length=6, hidden_size=4, scaling="standard"
+    ).eval()
     panel = ramps()
-    short = panel.split_at(torch.tensor([10, 10]))[0]
-    assert torch.equal(forecaster(short, 3), zoo.forecast.forecast_panel(model, short))
+    history, future = panel.split_at(panel.lengths - 3)  # one window: the last 3 values
+    garbage = Panel.from_arrays(panel.ids, [np.full(3, 1e6), np.full(3, -5.0)])
+    forecasts = []
+    for after in (future, garbage):
+        result = backtest(history.concat(after), {"rnn": NetworkForecaster(model)}, 3, 1, 1)
+        forecasts.append(result.windows[0].forecasts["rnn"])
+        assert result.windows[0].truth.equal(after.values.view(2, 3))  # the truth differs
+    assert torch.equal(*forecasts)
 
 
 def test_the_hybrid_is_the_mean_of_network_and_theta_or_the_network_where_theta_is_missing():
@@ -213,5 +223,5 @@ def test_the_hybrid_is_the_mean_of_network_and_theta_or_the_network_where_theta_
     last = lambda h, horizon: torch.stack(  # noqa: E731
         [h.series(i)[-1].expand(horizon) for i in range(len(h))]
     )
-    theta_alone = statistical_forecaster("Theta", 1)(panel, 4)
-    assert torch.allclose(hybrid_forecaster(last, 1)(panel, 4), (last(panel, 4) + theta_alone) / 2)
+    theta_alone = StatisticalForecaster("Theta", 1)(panel, 4)
+    assert torch.allclose(HybridForecaster(last, 1)(panel, 4), (last(panel, 4) + theta_alone) / 2)

@@ -48,7 +48,7 @@ def data_settings(mnist_root, tmp_path):
             ).assign(y=lambda f: 1 + f.ds % 7)
             path = tmp_path / f"panel.{data}"
             frame.to_csv(path, index=False) if data == "csv" else frame.to_parquet(path)
-            return [f"data.path={path}"]
+            return [f"data.path={path}", "data.season_length=7"]  # integer times
         return []
 
     return settings

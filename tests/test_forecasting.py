@@ -11,11 +11,18 @@ import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 import zoo
-from zoo.backtesting import statistical_forecaster
-from zoo.baselines import in_panel_order, seasonal_naive
-from zoo.data import Panel, PanelDataModule, PanelWindows, panel_from_frame
-from zoo.forecast import forecast_frame, forecast_panel
-from zoo.metrics import PanelForecastMetrics, mase, panel_means, seasonal_naive_scale, smape
+from zoo.data import PanelDataModule
+from zoo.forecasting import Panel, forecast_frame, forecast_panel, panel_from_frame
+from zoo.forecasting.baselines import in_panel_order, seasonal_naive
+from zoo.forecasting.forecasters import StatisticalForecaster
+from zoo.forecasting.metrics import (
+    mase,
+    panel_means,
+    seasonal_naive_scale,
+    smape,
+)
+from zoo.forecasting.windows import PanelWindows, forecast_windows
+from zoo.tasks.forecasting import PanelForecastMetrics
 
 from .conftest import ROOT
 
@@ -41,7 +48,9 @@ def two_ramps(tmp_path):
 
 
 def ramp_module(path, **kwargs) -> PanelDataModule:
-    options = dict(source="csv", path=str(path), horizon=3, input_length=6, min_input_length=2)
+    options = dict(
+        source="csv", path=str(path), horizon=3, input_length=6, min_input_length=2, season_length=1
+    )
     return PanelDataModule(**{**options, **kwargs})
 
 
@@ -149,7 +158,7 @@ def test_seasonal_naive_matches_statsforecast():
     rng = np.random.default_rng(0)
     series = {f"s{i}": rng.random(20 + i) for i in range(4)}
     panel = Panel.from_arrays(list(series), list(series.values()))
-    windows = zoo.data.forecast_windows(panel, 4)
+    windows = forecast_windows(panel, 4)
     batch = all_batches(windows)
     ours = seasonal_naive(batch["x"], batch["mask"], 7, 4)
     frame = panel.to_frame()
@@ -261,13 +270,16 @@ def test_a_global_rnn_beats_seasonal_naive_on_a_panel_of_sines(config, tmp_path)
         "model.hidden_size=32",
         "model.num_layers=1",
         "trainer.max_epochs=15",
+        "data.epoch_windows=null",  # the rnn_csv recipe's epoch size and ensemble: too slow
+        "model.ensemble_size=1",
+        "callbacks.early_stopping.patience=15",
         "data.batch_size=32",
         "task.lr=0.005",
     )
     metrics = zoo.train(cfg)
     data = PanelDataModule(source="csv", path=str(path), horizon=12, season_length=12)
     history, truth = data.load_history(), data.load_test_part()
-    windows = all_batches(zoo.data.forecast_windows(history, 12))
+    windows = all_batches(forecast_windows(history, 12))
     naive = panel_means(
         seasonal_naive(windows["x"], windows["mask"], 12, 12),
         truth.values.view(-1, 12),
@@ -287,11 +299,11 @@ def test_a_global_rnn_beats_seasonal_naive_on_a_panel_of_sines(config, tmp_path)
 
 def test_forecast_frame_is_long_format_after_each_series_end():
     panel = Panel.from_arrays(["a", "b"], [[1.0, 2, 3], [5.0, 6]], starts=[0, 10])
-    frame = forecast_frame(panel, torch.tensor([[4.0, 5.0], [7.0, 8.0]]))
+    frame = forecast_frame(panel, {"rnn": torch.tensor([[4.0, 5.0], [7.0, 8.0]])})
     assert frame.to_dict("list") == {
         "unique_id": ["a", "a", "b", "b"],
         "ds": [3, 4, 12, 13],
-        "forecast": [4.0, 5.0, 7.0, 8.0],
+        "rnn": [4.0, 5.0, 7.0, 8.0],
     }
 
 
@@ -328,6 +340,8 @@ def test_forecast_script_writes_long_format_and_plots_without_overwriting(config
         "model.hidden_size=8",
         "model.num_layers=1",
         "trainer.max_epochs=1",
+        "data.epoch_windows=null",
+        "model.ensemble_size=1",
         "logger=none",
         "test=false",
     )
@@ -347,7 +361,9 @@ def test_forecast_script_writes_long_format_and_plots_without_overwriting(config
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     written = pd.read_csv(out)
-    assert list(written.columns) == ["unique_id", "ds", "forecast"]
+    # four series: too few validation forecasts, so the intervals come from rolling windows
+    levels = ["rnn-lo-95", "rnn-lo-80", "rnn-hi-80", "rnn-hi-95"]
+    assert list(written.columns) == ["unique_id", "ds", "rnn", *levels]
     assert len(written) == 4 * 6 and written["ds"].iloc[0] == "2005-01-01"
     assert out.with_suffix(".png").stat().st_size > 5_000
     again = subprocess.run(command, capture_output=True, text=True, timeout=120)
@@ -358,14 +374,14 @@ def test_forecast_script_writes_long_format_and_plots_without_overwriting(config
     result = subprocess.run([*command, "--hybrid"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "RNN + Theta hybrid" in result.stdout, result.stderr
     panel = PanelDataModule(source="csv", path=str(path), horizon=6).load_panel()
-    theta = statistical_forecaster("Theta", 12)(panel, 6).reshape(-1).numpy()
+    theta = StatisticalForecaster("Theta", 12)(panel, 6).reshape(-1).numpy()
     hybrid = pd.read_csv(hybrid_out)
-    assert list(hybrid.columns) == ["unique_id", "ds", "forecast"]  # no intervals: see --help
-    assert np.allclose(hybrid.forecast, (written.forecast + theta) / 2, rtol=1e-5, atol=1e-4)
+    assert list(hybrid.columns) == ["unique_id", "ds", "rnn+Theta"]  # no intervals: --help
+    assert np.allclose(hybrid["rnn+Theta"], (written.rnn + theta) / 2, rtol=1e-5, atol=1e-4)
 
 
 def test_deseasonalising_reads_a_clear_season_and_leaves_noise_alone():
-    from zoo.models.rnn import seasonal_profile
+    from zoo.forecasting.scaling import seasonal_profile
 
     generator = torch.Generator().manual_seed(0)
     length, pattern = 48, torch.tensor([0.3, -0.2, 0.1, 0, 0, 0, 0, 0, 0, 0, 0, -0.2])

@@ -22,8 +22,9 @@ from safetensors import safe_open
 
 import zoo
 from zoo.configs import compose_config
-from zoo.data import SOURCES, Panel, forecast_windows
 from zoo.errors import ConfigError, DataError
+from zoo.forecasting import SOURCES, Panel
+from zoo.forecasting.windows import forecast_windows
 from zoo.weight_cards import REPRODUCES, m3_figures, measure, primer_figures
 from zoo.weights import (
     CNN_Weights,
@@ -342,7 +343,28 @@ def test_forecast_with_weights_needs_no_checkpoint(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     forecasts = pd.read_csv(tmp_path / "f.csv")
-    assert len(forecasts) == 2 * 18 and np.isfinite(forecasts["forecast"]).all()
+    assert len(forecasts) == 2 * 18 and np.isfinite(forecasts["rnn"]).all()
+    assert (forecasts["rnn-lo-95"] > 0).all() and (forecasts["rnn-lo-95"] < forecasts.rnn).all()
+    # the same frame through the Python API: the CLI and the API write the same forecasts
+    api = zoo.Forecaster.from_weights("rnn-m3-monthly").predict(frame, level=[80, 95])
+    assert list(api.columns) == list(forecasts.columns)
+    assert np.allclose(api.rnn, forecasts.rnn, rtol=1e-5)
+    assert np.allclose(api["rnn-hi-95"], forecasts["rnn-hi-95"], rtol=1e-5)
+
+
+def test_the_shipped_forecaster_refuses_what_it_cannot_serve(tmp_path):
+    shipped("rnn.m3-monthly")
+    fc = zoo.Forecaster.from_weights("rnn-m3-monthly")
+    months = pd.date_range("2000-01-01", periods=40, freq="MS")
+    ok = pd.DataFrame({"unique_id": "ok", "ds": months, "y": 50 + np.arange(40.0)})
+    zero = ok.assign(unique_id="has_zero", y=np.r_[np.ones(39), 0.0])
+    with pytest.raises(zoo.DataError, match=r"1 series have values <= 0 \('has_zero'\)"):
+        fc.predict(pd.concat([ok, zero]))
+    weeks = ok.assign(ds=pd.date_range("2000-01-02", periods=40, freq="W-SUN"))
+    with pytest.raises(zoo.ConfigError, match=r"trained on month data .* week"):
+        fc.predict(weeks)
+    forced = fc.predict(weeks, force_freq=True)
+    assert len(forced) == 18 and forced.ds.iloc[1] - forced.ds.iloc[0] == pd.Timedelta("7D")
 
 
 def test_make_weights_never_writes_a_changed_recipe_over_the_shipped_files(monkeypatch, capsys):

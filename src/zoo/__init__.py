@@ -14,7 +14,7 @@ from zoo.errors import ConfigError, DataError, ZooError
 __version__ = "0.1.0"
 
 _LAZY = {  # name -> the module that defines it
-    "backtest": "zoo.backtesting",
+    "Forecaster": "zoo.forecasting.estimator",
     "create_model": "zoo.models",
     "list_models": "zoo.models",
     "register_model": "zoo.models",
@@ -25,16 +25,12 @@ _LAZY = {  # name -> the module that defines it
     "list_weights": "zoo.weights",
 }
 _SUBMODULES = {
-    "backtesting",
-    "baselines",
-    "forecast",
-    "intervals",
-    "metrics",
     "checkpoints",
     "compatibility",
     "configs",
     "data",
     "devices",
+    "forecasting",
     "models",
     "tasks",
     "training",
@@ -42,8 +38,8 @@ _SUBMODULES = {
 }
 
 if TYPE_CHECKING:
-    from zoo.backtesting import backtest
     from zoo.checkpoints import load_model, load_task
+    from zoo.forecasting.estimator import Forecaster
     from zoo.models import create_model, list_models, register_model
     from zoo.training import train
     from zoo.weights import get_weights, list_weights
@@ -65,7 +61,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "backtest",
+    "Forecaster",
     "ConfigError",
     "DataError",
     "ZooError",

@@ -36,7 +36,7 @@ def read_checkpoint(path: str | Path, map_location="cpu") -> dict:
     except Exception as error:
         raise DataError(
             f"{path} is not a readable zoo checkpoint ({type(error).__name__}: "
-            f"{str(error).splitlines()[0]})"
+            f"{(str(error).splitlines() or ['empty or truncated'])[0]})"
         ) from None
     if "zoo_task" not in checkpoint:
         raise DataError(f"{path} is a checkpoint, but not one written by a zoo task")
@@ -66,14 +66,6 @@ def load_task(path: str | Path, map_location="cpu") -> L.LightningModule:
     task.load_state_dict(checkpoint["state_dict"])
     task.on_load_checkpoint(checkpoint)  # what the task keeps beside its weights
     return task.eval()
-
-
-def load_intervals(path: str | Path):
-    """The conformal prediction intervals a forecaster's checkpoint carries, or None."""
-    from zoo.intervals import ConformalIntervals
-
-    state = read_checkpoint(path).get("zoo_intervals")
-    return None if state is None else ConformalIntervals.from_state(state)
 
 
 def load_model(source: str | Path, weights=None, map_location="cpu", **kwargs) -> nn.Module:

@@ -11,6 +11,7 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 _ABSENT = object()
+CONF_DIR = Path(__file__).resolve().parent / "conf"  # shipped with the package
 
 
 def compose_config(

@@ -55,30 +55,11 @@ def misclassified_figure(
     return fig
 
 
-def forecast_figure(history, forecast, truth=None, index=None, title: str | None = None):
-    """History, then the forecast (and the truth, when known) over the horizon.
-
-    `index` optionally gives the x positions (dates) of history followed by the horizon.
-    """
-    n, h = len(history), len(forecast)
-    x = list(index) if index is not None else list(range(n + h))
-    fig, ax = plt.subplots(figsize=(8, 3.2), dpi=100)
-    ax.plot(x[:n], history, color="0.3", lw=1.2, label="history")
-    if truth is not None:
-        ax.plot(x[n : n + h], truth, color="tab:green", lw=1.2, label="truth")
-    ax.plot(x[n : n + h], forecast, color="tab:red", lw=1.5, ls="--", label="forecast")
-    ax.axvline(x[n - 1], color="0.7", lw=0.8)
-    ax.legend(loc="upper left", fontsize=8)
-    if title:
-        ax.set_title(title, fontsize=10)
-    fig.autofmt_xdate() if index is not None else None
-    fig.tight_layout()
-    return fig
-
-
 def forecast_grid(panels: list[tuple], columns: int = 3):
     """Small forecast plots side by side, one per (title, history, forecast, truth) tuple,
-    with an optional fifth item {level: (lower, upper)} drawn as shaded bands."""
+    with an optional fifth item {level: (lower, upper)} drawn as shaded bands and a sixth,
+    the times of history and horizon together (dates or integers: the series' own axis;
+    default the positions 0..n+h)."""
     rows = (len(panels) + columns - 1) // columns
     fig, axes = plt.subplots(
         rows, columns, figsize=(4 * columns, 2.6 * rows), dpi=100, squeeze=False
@@ -88,19 +69,22 @@ def forecast_grid(panels: list[tuple], columns: int = 3):
     for ax, (title, history, forecast, truth, *rest) in zip(axes.flat, panels, strict=False):
         ax.axis("on")
         n, h = len(history), len(forecast)
-        steps = range(n, n + h)
+        times = list(rest[1]) if len(rest) > 1 and rest[1] is not None else range(n + h)
+        past, steps = times[:n], times[n : n + h]
         bands = sorted((rest[0] if rest else {}).items(), reverse=True)  # widest first
         for shade, (level, (lower, upper)) in zip((0.15, 0.3, 0.45), bands, strict=False):
             ax.fill_between(
                 steps, lower, upper, color="tab:red", alpha=shade, lw=0, label=f"{level:g}%"
             )
-        ax.plot(range(n), history, color="0.3", lw=1.0)
+        ax.plot(past, history, color="0.3", lw=1.0)
         if truth is not None:
             ax.plot(steps, truth, color="tab:green", lw=1.0, label="truth")
         ax.plot(steps, forecast, color="tab:red", lw=1.3, ls="--", label="forecast")
-        ax.axvline(n - 0.5, color="0.7", lw=0.8)
+        ax.axvline(past[-1], color="0.7", lw=0.8)
         ax.set_title(title, fontsize=9)
         ax.tick_params(labelsize=7)
+        if not isinstance(times, range) and hasattr(times[0], "year"):  # dates
+            ax.tick_params(axis="x", labelrotation=30)
     axes.flat[0].legend(loc="upper left", fontsize=7)
     fig.tight_layout()
     return fig

@@ -16,7 +16,7 @@ from zoo.checkpoints import check_resumable
 from zoo.compatibility import check_pairing
 from zoo.data.tensors import InMemoryDataModule
 from zoo.devices import resolve_precision
-from zoo.errors import ConfigError
+from zoo.errors import ConfigError, ZooError
 from zoo.models import model_arguments
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def build_task(cfg: DictConfig, datamodule: InMemoryDataModule) -> L.LightningMo
         if key in model_kwargs and model_kwargs[key] != value:
             log.warning("model.%s=%s overrides the data's %s", key, value, model_kwargs[key])
         model_kwargs[key] = value
-    return instantiate(
+    return build(
         cfg.task,
         model_name=name,
         model_kwargs=model_kwargs,
@@ -53,8 +53,22 @@ def build_task(cfg: DictConfig, datamodule: InMemoryDataModule) -> L.LightningMo
     )
 
 
+def build(node, **kwargs):
+    """`hydra.utils.instantiate`, with a ZooError raised inside a constructor passed on as
+    it is (zoo's one-line message), not wrapped in Hydra's InstantiationException."""
+    from hydra.errors import InstantiationException
+
+    try:
+        return instantiate(node, **kwargs)
+    except InstantiationException as error:
+        cause = error.__cause__ or error.__context__
+        if isinstance(cause, ZooError):
+            raise cause from None
+        raise
+
+
 def _instantiate_all(group: DictConfig | None) -> list:
-    return [instantiate(c) for c in (group or {}).values() if c is not None and "_target_" in c]
+    return [build(c) for c in (group or {}).values() if c is not None and "_target_" in c]
 
 
 def trainer_precision(cfg: DictConfig) -> str:
@@ -65,8 +79,16 @@ def trainer_precision(cfg: DictConfig) -> str:
     return precision
 
 
-def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, float]:
-    """Fit (and test) as `cfg` says; return the final metrics. Everything lands in output_dir."""
+def train(
+    cfg: DictConfig,
+    extra_callbacks: list | None = None,
+    datamodule: InMemoryDataModule | None = None,
+) -> dict[str, float]:
+    """Fit (and test) as `cfg` says; return the final metrics. Everything lands in output_dir.
+
+    `datamodule`, when given, is the data in place of `cfg.data`'s (the Python API passes a
+    panel that way; `cfg.data` still says its settings).
+    """
     if cfg.quiet:
         silence_lightning()
     output_dir = Path(cfg.output_dir)
@@ -79,7 +101,7 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, flo
     if cfg.get("matmul_precision"):
         torch.set_float32_matmul_precision(cfg.matmul_precision)
 
-    datamodule = instantiate(cfg.data)
+    datamodule = datamodule if datamodule is not None else build(cfg.data)
     task = build_task(cfg, datamodule)
     loggers = _instantiate_all(cfg.get("logger"))
     callbacks = _instantiate_all(cfg.get("callbacks")) + list(extra_callbacks or [])
@@ -93,7 +115,7 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, flo
         callbacks = [c for c in callbacks if not getattr(c, "monitor", None)]
     if cfg.quiet:
         callbacks = [c for c in callbacks if not isinstance(c, RichProgressBar)]
-    trainer: L.Trainer = instantiate(
+    trainer: L.Trainer = build(
         cfg.trainer,
         precision=precision,
         logger=loggers or False,
@@ -112,6 +134,8 @@ def train(cfg: DictConfig, extra_callbacks: list | None = None) -> dict[str, flo
         if v.numel() == 1 and not k.endswith("_step")
     }
     metrics["time/fit_s"] = timer.time_elapsed("train")
+    if getattr(task, "needs_rolling_calibration", False):
+        calibrate_by_refit(cfg, datamodule, task, output_dir / "checkpoints")
 
     if cfg.test:
         if cfg.get("test_checkpoint", "best") not in ("best", "last"):
@@ -157,3 +181,67 @@ def report(output_dir: Path, metrics: dict[str, float]) -> None:
     console.print(f"run folder:   {output_dir} (metrics.json: these figures)")
     console.print(f"checkpoints:  {output_dir / 'checkpoints'}")
     console.print(f"TensorBoard:  tensorboard --logdir {output_dir}")
+
+
+# -- forecasters: intervals for one series and small panels -----------------------------------
+
+CALIBRATION_SCORES = 50  # per horizon step, when the series allow (at least MIN_CALIBRATION)
+
+
+def calibrate_by_refit(cfg: DictConfig, datamodule, task, checkpoints: Path) -> None:
+    """Conformal intervals for a forecaster whose validation part gave too few scores (one
+    series, or a few), stored in its checkpoints.
+
+    A second network, trained as `cfg` says on each series but its last `horizon + k - 1`
+    values, forecasts the `k` rolling windows (one step apart) that follow its training
+    data; their errors calibrate the intervals (statsforecast's `ConformalIntervals` idea,
+    refitted once). Refitted, not reused: the trained network has learnt from those windows,
+    so its errors there would be too small and its intervals too narrow.
+    """
+    from zoo.checkpoints import load_model
+    from zoo.data import PanelDataModule
+    from zoo.forecasting.backtest import calibrate, calibration_windows
+    from zoo.forecasting.forecasters import NetworkForecaster
+    from zoo.forecasting.intervals import MIN_CALIBRATION
+
+    history, H = datamodule.load_history(), datamodule.horizon
+    needed = datamodule.min_input_length + 2 * H + (0 if datamodule.final_fit else H)
+    chosen = k = None
+    for wanted in (CALIBRATION_SCORES, MIN_CALIBRATION):
+        k = calibration_windows(len(history), H, wanted)
+        long_enough = history.lengths >= needed + H + k - 1
+        if int(long_enough.sum()) * k >= wanted:
+            chosen = long_enough
+            break
+    if chosen is None:
+        log.warning(
+            "no prediction intervals: the series are too short to calibrate them on rolling "
+            "windows (a refit needs %d values before %d windows)",
+            needed,
+            k,
+        )
+        return
+    history = history.select(chosen)
+    start = history.lengths - (H + k - 1)
+    log.info(
+        "calibrating the intervals on %d rolling windows of %d series: a network refitted "
+        "on the values before them forecasts them",
+        k,
+        len(history),
+    )
+    settings = datamodule.settings() | {"test_part": False}
+    refit_data = PanelDataModule(**settings, panel=history.split_at(start)[0])
+    refit_cfg = OmegaConf.create(OmegaConf.to_container(cfg, resolve=False))
+    refit_cfg.output_dir = str(Path(cfg.output_dir) / "calibration")
+    refit_cfg.test, refit_cfg.quiet, refit_cfg.logger = False, True, None
+    refit_cfg.task.interval_levels = []
+    train(refit_cfg, datamodule=refit_data)
+    refit = load_model(Path(refit_cfg.output_dir) / "checkpoints" / "last.ckpt")
+    levels = task.hparams.interval_levels
+    task.intervals = calibrate(
+        NetworkForecaster(refit), history, H, datamodule.season_length, k, step=1, levels=levels
+    )
+    for path in checkpoints.glob("*.ckpt"):
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        checkpoint["zoo_intervals"] = task.intervals.to_state()
+        torch.save(checkpoint, path)

@@ -155,9 +155,9 @@ def m3_figures(model: nn.Module, group: str = "monthly") -> dict[str, float]:
     """Panel-mean sMAPE and MASE of the forecasts from each series' official training part
     against its official test part (MASE scaled by the training part's seasonal-naive
     error), as `benchmarks/forecast.py` scores them."""
-    from zoo.data.series_sources import M3_GROUPS, m3_panel
-    from zoo.forecast import forecast_panel
-    from zoo.metrics import panel_means, seasonal_naive_scale
+    from zoo.forecasting.forecasters import forecast_panel
+    from zoo.forecasting.metrics import panel_means, seasonal_naive_scale
+    from zoo.forecasting.sources import M3_GROUPS, m3_panel
 
     horizon, season = M3_GROUPS[group]
     history, test = m3_panel(group, "train"), m3_panel(group, "test")
@@ -310,6 +310,9 @@ def make_card(
         "training": training,
         # conformal prediction intervals the checkpoint carries (forecasters), or None
         "intervals": (read_checkpoint(checkpoint).get("zoo_intervals") or None),
+        # the frequency of the series a forecaster trained on (None: not a forecaster, or
+        # integer times); its value domain is model_kwargs' scaling (log: positive only)
+        "freq": hparams.get("freq"),
         "made": {
             "date": datetime.date.today().isoformat(),
             "zoo": __version__,

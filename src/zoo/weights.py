@@ -279,9 +279,9 @@ class Weights:
         return TRANSFORMS[self.transform](**self._card()["transform"])
 
     def intervals(self):
-        """The conformal prediction intervals of a forecaster's weights (`zoo.intervals`),
-        calibrated on its validation forecasts; None for other networks."""
-        from zoo.intervals import ConformalIntervals
+        """The conformal prediction intervals of a forecaster's weights, calibrated on its
+        validation forecasts (`zoo.forecasting.intervals`); None for other networks."""
+        from zoo.forecasting.intervals import ConformalIntervals
 
         state = self._card().get("intervals")
         return None if state is None else ConformalIntervals.from_state(state)

