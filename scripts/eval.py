@@ -1,39 +1,9 @@
-"""Evaluate a checkpoint on the test set of the run that wrote it:
+"""Evaluate a checkpoint on its run's test set: python scripts/eval.py ckpt_path=...
 
-    python scripts/eval.py ckpt_path=outputs/cnn_mnist/.../checkpoints/last.ckpt [+data.root=...]
-        [accelerator=cpu|gpu|auto] [precision=...]
-
-Prints the test metrics and logs them to TensorBoard in a new folder under outputs/eval/.
+The same as `zoo eval`; --help says more.
 """
 
-import sys
-
-import hydra
-from omegaconf import DictConfig, OmegaConf
-
-from zoo.configs import CONF_DIR
-from zoo.errors import ZooError
-
-
-@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="eval")
-def main(cfg: DictConfig) -> None:
-    from zoo.evaluation import evaluate  # torch and Lightning load here, not for --help
-
-    try:
-        metrics = evaluate(
-            cfg.ckpt_path,
-            OmegaConf.to_container(cfg.data),
-            output_dir=cfg.output_dir,
-            quiet=cfg.quiet,
-            accelerator=cfg.accelerator,
-            precision=cfg.precision,
-        )
-    except ZooError as error:
-        sys.exit(f"error: {error}")
-    for name, value in sorted(metrics.items()):
-        print(f"{name}: {value:.4f}")
-    print(f"logged to: {cfg.output_dir}")
-
+from zoo.commands.eval import main
 
 if __name__ == "__main__":
     main()

@@ -1,56 +1,9 @@
-"""Export a checkpoint's network to TorchScript (.pt) and ONNX (.onnx), preprocessing included:
+"""Export a checkpoint's network: python scripts/export.py CHECKPOINT --out STEM
 
-    python scripts/export.py CHECKPOINT --out exported/cnn [--format torchscript onnx]
-
-Checks each export against PyTorch's own output and prints the largest difference.
-Existing files are never overwritten.
+The same as `zoo export`; --help says more.
 """
 
-import argparse
-import sys
-from pathlib import Path
-
-import torch
-
-import zoo
-from zoo.export import ExportedNetwork, example_input, export_onnx, export_torchscript
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("checkpoint", type=Path)
-    parser.add_argument("--out", type=Path, required=True, help="path stem: OUT.pt, OUT.onnx")
-    parser.add_argument(
-        "--format", nargs="+", choices=["torchscript", "onnx"], default=["torchscript", "onnx"]
-    )
-    args = parser.parse_args()
-    targets = {
-        f: args.out.with_suffix(".pt" if f == "torchscript" else ".onnx") for f in args.format
-    }
-    try:
-        for path in targets.values():
-            if path.exists():
-                raise zoo.ConfigError(f"{path} exists; choose another --out (nothing overwritten)")
-        task = zoo.load_task(args.checkpoint)
-    except zoo.ZooError as error:
-        sys.exit(f"error: {error}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    x = example_input(task, batch=5)
-    with torch.no_grad():
-        expected = ExportedNetwork(task).eval()(x)
-    if "torchscript" in targets:
-        scripted = export_torchscript(task, targets["torchscript"])
-        difference = (scripted(x) - expected).abs().max().item()
-        print(f"wrote {targets['torchscript']} (max |difference| {difference:.2e})")
-    if "onnx" in targets:
-        import onnxruntime
-
-        export_onnx(task, targets["onnx"])
-        session = onnxruntime.InferenceSession(str(targets["onnx"]))
-        (output,) = session.run(None, {"input": x.numpy()})
-        difference = abs(output - expected.numpy()).max()
-        print(f"wrote {targets['onnx']} (max |difference| {difference:.2e})")
-
+from zoo.commands.export import main
 
 if __name__ == "__main__":
     main()

@@ -1,30 +1,9 @@
-"""Train a zoo model: python scripts/train.py model=cnn [data=...] [key=value ...]
+"""Train a zoo network: python scripts/train.py model=cnn [key=value ...]
 
-Hydra's own options apply: --help shows the config groups and the composed config,
--m runs a sweep (e.g. -m task.lr=0.01,0.1).
+The same as `zoo train`; --help says more.
 """
 
-import sys
-
-import hydra
-from omegaconf import DictConfig
-
-from zoo.configs import CONF_DIR, unknown_key_message
-from zoo.errors import ZooError
-
-
-@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="train")
-def main(cfg: DictConfig) -> float | None:
-    from zoo.training import train  # torch and Lightning load here, not for --help
-
-    try:
-        metrics = train(cfg)
-    except ZooError as error:
-        sys.exit(f"error: {error}")
-    return metrics.get("val/loss")  # for sweepers that minimise a value
-
+from zoo.commands.train import main
 
 if __name__ == "__main__":
-    if message := unknown_key_message(CONF_DIR, "train", sys.argv[1:]):
-        sys.exit(f"error: {message}")
     main()

@@ -1,45 +1,9 @@
-"""Search hyperparameters with Optuna; the study lives in SQLite, so rerunning resumes it.
+"""Search hyperparameters with Optuna: python scripts/tune.py model=mlp data=xor ...
 
-    python scripts/tune.py model=mlp data=xor tune.trials=20 \
-        "tune.space=['task.lr=loguniform:1e-4:1']"
-
-Each trial trains with the composed config plus its suggested values, in
-<run folder>/trial_NNN/, and unpromising trials are pruned from their validation curve
-(median pruner). The best value and parameters are printed at the end.
+The same as `zoo tune`; --help says more.
 """
 
-import sys
-
-import hydra
-from omegaconf import DictConfig
-
-import zoo
-from zoo.configs import CONF_DIR
-from zoo.tuning import parse_search_space, tune
-
-
-@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="tune")
-def main(cfg: DictConfig) -> None:
-    try:
-        space = parse_search_space(list(cfg.tune.space))
-        study = tune(
-            cfg,
-            space,
-            cfg.tune.trials,
-            cfg.tune.storage,
-            cfg.tune.study_name,
-            cfg.tune.monitor,
-            cfg.tune.direction,
-        )
-    except zoo.ZooError as error:
-        sys.exit(f"error: {error}")
-    states = [t.state.name for t in study.trials]
-    print(
-        f"study {study.study_name!r} in {cfg.tune.storage}: {len(states)} trials "
-        f"({states.count('COMPLETE')} complete, {states.count('PRUNED')} pruned)"
-    )
-    print(f"best {cfg.tune.monitor}: {study.best_value:.4f} with {study.best_params}")
-
+from zoo.commands.tune import main
 
 if __name__ == "__main__":
     main()

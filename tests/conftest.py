@@ -1,5 +1,7 @@
+import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from zoo.configs import CONF_DIR
@@ -18,3 +20,44 @@ def config(tmp_path):
     """config(*overrides) -> a composed training config writing to a fresh folder in tmp_path."""
     runs = iter(range(1000))
     return lambda *overrides: compose_config(*overrides, output_dir=tmp_path / f"run{next(runs)}")
+
+
+def write_idx(path, array: np.ndarray) -> None:
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
+        int(d).to_bytes(4, "big") for d in array.shape
+    )
+    path.write_bytes(header + array.astype(np.uint8).tobytes())
+
+
+def digit_like_images(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """28x28 images whose class is drawn as a bar at one of 10 places, plus noise."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, n)
+    images = rng.integers(0, 60, (n, 28, 28))
+    for image, label in zip(images, labels, strict=True):
+        row, col = 4 + 4 * (label // 5) * 2, 3 + 5 * (label % 5)
+        dy, dx = rng.integers(-1, 2, 2)  # a little jitter so it must generalise
+        image[row + dy : row + dy + 8, col + dx : col + dx + 3] = 255
+    return images, labels
+
+
+def write_small_mnist(root):
+    """Make `root` hold MNIST/raw with 600 training and 200 test digit-like images."""
+    raw = root / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for split, n, seed in [("train", 600, 0), ("t10k", 200, 1)]:
+        images, labels = digit_like_images(n, seed)
+        write_idx(raw / f"{split}-images-idx3-ubyte", images)
+        write_idx(raw / f"{split}-labels-idx1-ubyte", labels)
+    return root
+
+
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def real_mnist_root() -> str:
+    """The real MNIST's root ($ZOO_DATA_ROOT or ../shared/data), else a visible skip."""
+    for root in (os.environ.get("ZOO_DATA_ROOT"), SHARED_DATA):
+        if root and (Path(root) / "MNIST" / "raw" / "t10k-images-idx3-ubyte").is_file():
+            return str(root)
+    pytest.skip(f"no real MNIST files: set ZOO_DATA_ROOT or put MNIST/raw/ in {SHARED_DATA}")

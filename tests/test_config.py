@@ -15,8 +15,7 @@ import zoo
 from zoo.configs import compose_config as compose_from
 from zoo.training import build_task, trainer_precision
 
-from .conftest import CONF_DIR
-from .test_mnist import write_small_mnist
+from .conftest import CONF_DIR, write_small_mnist
 
 MODEL_OPTIONS = sorted(p.stem for p in (CONF_DIR / "model").glob("*.yaml"))
 DATA_OPTIONS = sorted(p.stem for p in (CONF_DIR / "data").glob("*.yaml"))

@@ -3,7 +3,6 @@
 from types import SimpleNamespace
 
 import lightning as L
-import numpy as np
 import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
@@ -13,35 +12,7 @@ from zoo.data import MNISTDataModule
 from zoo.data.tensors import EpochShuffle
 from zoo.tasks import ClassificationTask
 
-
-def write_idx(path, array: np.ndarray) -> None:
-    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
-        int(d).to_bytes(4, "big") for d in array.shape
-    )
-    path.write_bytes(header + array.astype(np.uint8).tobytes())
-
-
-def digit_like_images(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """28x28 images whose class is drawn as a bar at one of 10 places, plus noise."""
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, 10, n)
-    images = rng.integers(0, 60, (n, 28, 28))
-    for image, label in zip(images, labels, strict=True):
-        row, col = 4 + 4 * (label // 5) * 2, 3 + 5 * (label % 5)
-        dy, dx = rng.integers(-1, 2, 2)  # a little jitter so it must generalise
-        image[row + dy : row + dy + 8, col + dx : col + dx + 3] = 255
-    return images, labels
-
-
-def write_small_mnist(root):
-    """Make `root` hold MNIST/raw with 600 training and 200 test digit-like images."""
-    raw = root / "MNIST" / "raw"
-    raw.mkdir(parents=True)
-    for split, n, seed in [("train", 600, 0), ("t10k", 200, 1)]:
-        images, labels = digit_like_images(n, seed)
-        write_idx(raw / f"{split}-images-idx3-ubyte", images)
-        write_idx(raw / f"{split}-labels-idx1-ubyte", labels)
-    return root
+from .conftest import digit_like_images, write_idx, write_small_mnist
 
 
 @pytest.fixture

@@ -3,23 +3,11 @@
 The fast preset runs in the default `python -m pytest` (about 20 s on one core); the longer
 runs are marked slow: `python -m pytest -m slow`."""
 
-import os
-from pathlib import Path
-
 import pytest
 
 import zoo
 
-from .conftest import ROOT
-
-SHARED_DATA = ROOT.parent / "shared" / "data"
-
-
-def mnist_root() -> str:
-    for root in (os.environ.get("ZOO_DATA_ROOT"), SHARED_DATA):
-        if root and (Path(root) / "MNIST" / "raw" / "t10k-images-idx3-ubyte").is_file():
-            return str(root)
-    pytest.skip(f"no real MNIST files: set ZOO_DATA_ROOT or put MNIST/raw/ in {SHARED_DATA}")
+from .conftest import real_mnist_root as mnist_root
 
 
 def test_fast_preset_reaches_99_percent(config):

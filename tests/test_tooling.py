@@ -14,8 +14,7 @@ import zoo
 from zoo.evaluation import evaluate
 from zoo.export import ExportedNetwork, example_input, export_onnx, export_torchscript
 
-from .conftest import ROOT, compose_config
-from .test_mnist import digit_like_images, write_small_mnist
+from .conftest import ROOT, compose_config, digit_like_images, write_small_mnist
 
 
 @pytest.fixture(scope="module")

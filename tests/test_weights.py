@@ -36,9 +36,8 @@ from zoo.weights import (
     list_weights,
 )
 
-from .conftest import CONF_DIR, ROOT
-from .test_mnist import digit_like_images
-from .test_mnist_real import mnist_root
+from .conftest import CONF_DIR, ROOT, digit_like_images
+from .conftest import real_mnist_root as mnist_root
 
 EXPECTED = ["cnn.mnist", "mlp.mnist", "mlp.primer", "perceptron.mnist", "rnn.m3-monthly"]
 MAX_FILE_BYTES = 2 * 1024 * 1024

@@ -1,0 +1,149 @@
+"""Rolling-origin backtest of a trained forecaster and of the baselines, with intervals.
+
+    python scripts/backtest.py CHECKPOINT --m3 monthly --step 6 --out backtest.csv
+    python scripts/backtest.py CHECKPOINT sales.csv --n-windows 4 --step 6
+    python scripts/backtest.py CHECKPOINT sales.csv --methods rnn SeasonalNaive Theta --refit
+    python scripts/backtest.py --weights rnn-m3-monthly --m3 monthly --methods rnn rnn+Theta
+    python scripts/backtest.py sales.csv --horizon 12 --methods SeasonalNaive Theta AutoETS
+
+For `--n-windows` cutoffs `--step` periods apart (default: the horizon), the last ending a
+horizon before each series' end, every method forecasts each series from the values
+before the cutoff alone. Writes the long-format result as statsforecast's and
+neuralforecast's cross_validation do (unique_id, ds, cutoff, y, one column per method and
+its `<method>-lo-80`... interval bounds; never overwriting a file) and prints a summary per
+method: sMAPE, MASE, and each level's coverage and mean width. Without a network (no
+CHECKPOINT or --weights) only the baselines run, and --horizon says the window length.
+
+The network is reused as trained unless --refit, which trains it anew on the data before
+each cutoff (a whole training per cutoff) with the network settings the checkpoint records
+and the rnn_csv recipe (nothing of the run folder's config is read). Cutoffs inside its own
+training data give it in-sample forecasts, which a reused network has seen: on M3, only
+the test part lies after the training parts. Intervals: the network's are the conformal
+intervals it carries (calibrated on its validation forecasts); each baseline's are
+calibrated by its own backtest on the values before the first cutoff. The RNN + Theta
+hybrid (rnn+Theta: the mean of the network's and Theta's forecasts, see the README) gets
+intervals that way only with --refit (the reused network has trained on those windows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from zoo.commands.forecast import DATA_HELP, add_data_arguments, load_forecaster, load_series
+from zoo.commands.outputs import check_outputs, prog
+from zoo.errors import ConfigError, ZooError
+
+METHODS = ("rnn", "rnn+Theta", "SeasonalNaive", "Theta", "AutoETS")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog=prog("backtest"),
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="[CHECKPOINT] [DATA]",
+        help=f"a .ckpt written by model=rnn training (for rnn methods), then {DATA_HELP}",
+    )
+    parser.add_argument("--weights", metavar="NAME", help="shipped weights in place of CHECKPOINT")
+    add_data_arguments(parser)
+    parser.add_argument("--methods", nargs="+", choices=METHODS)
+    parser.add_argument("--horizon", type=int, help="without a network: periods per window")
+    parser.add_argument("--season-length", type=int, help="without a network (default: dates)")
+    parser.add_argument("--n-windows", type=int, default=3)
+    parser.add_argument("--step", type=int, help="periods between cutoffs (default: horizon)")
+    parser.add_argument("--levels", nargs="*", type=float, default=[80, 95])
+    parser.add_argument("--refit", action="store_true", help="retrain the network per cutoff")
+    parser.add_argument("--out", type=Path, default=Path("backtest.csv"))
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    paths = list(args.paths)
+    checkpoint = paths.pop(0) if paths and paths[0].suffix == ".ckpt" else None
+    if len(paths) > 1 or (checkpoint and args.weights):
+        parser.error("give at most a checkpoint (or --weights NAME) and one data file")
+    data = paths[0] if paths else None
+    if (data is None) == (args.m3 is None):
+        parser.error("give exactly one of DATA or --m3 GROUP")
+    network = checkpoint is not None or args.weights is not None
+    methods = args.methods or (["rnn", "SeasonalNaive"] if network else ["SeasonalNaive", "Theta"])
+    if not network and {"rnn", "rnn+Theta"} & set(methods):
+        parser.error("the rnn methods need a CHECKPOINT or --weights NAME")
+    if not network and not args.horizon:
+        parser.error("without a network, give --horizon N")
+    try:
+        check_outputs(args.out)
+        result = run_backtest(args, checkpoint, data, methods)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        result.frame.to_csv(args.out, index=False)
+    except ZooError as error:
+        sys.exit(f"error: {error}")
+    print(result.summary.round(3).to_string())
+    print(f"wrote {args.out}: {len(result.frame):,} rows")
+
+
+def run_backtest(args, checkpoint, data, methods):
+    from zoo.forecasting.backtest import backtest, backtest_cutoffs, calibrate
+    from zoo.forecasting.forecasters import HybridForecaster, baseline_forecaster
+    from zoo.forecasting.frequency import season_length_for
+    from zoo.forecasting.intervals import check_levels
+
+    levels = check_levels(args.levels)
+    panel = load_series(args, data)
+    if checkpoint is not None or args.weights:
+        fc = load_forecaster(checkpoint, args.weights)
+        horizon, season = fc.horizon, fc.season_length
+        network = fc.forecaster(refit=args.refit)
+    else:
+        fc, network = None, None
+        horizon = args.horizon
+        season = season_length_for(panel.step, args.season_length, "the data")
+    forecasters = {}
+    for name in methods:
+        if name == "rnn":
+            forecasters[name] = network
+        elif name == "rnn+Theta":
+            forecasters[name] = HybridForecaster(network, season)
+        else:
+            forecasters[name] = baseline_forecaster(name, season)
+    intervals = {}
+    if levels:
+        step = args.step or horizon
+        first = backtest_cutoffs(panel.lengths, horizon, args.n_windows, step)[:, 0]
+        before = panel.split_at(first)[0]
+        for name, forecaster in forecasters.items():
+            if name == "rnn+Theta" and not args.refit:
+                print(
+                    "no intervals for rnn+Theta without --refit: the reused network has "
+                    "trained on the calibration windows, so they would be too narrow",
+                    file=sys.stderr,
+                )
+            elif name == "rnn" and not args.refit:
+                if fc.intervals is None:
+                    print("the network carries no intervals: none for rnn", file=sys.stderr)
+                else:
+                    intervals[name] = fc.intervals.select(
+                        [lv for lv in levels if lv in fc.intervals.levels] or fc.intervals.levels
+                    )
+            else:
+                try:
+                    intervals[name] = calibrate(
+                        forecaster, before, horizon, season, step=step, levels=levels
+                    )
+                except ConfigError as error:
+                    print(f"no intervals for {name}: {error}", file=sys.stderr)
+    return backtest(
+        panel,
+        forecasters,
+        horizon,
+        season,
+        args.n_windows,
+        args.step,
+        intervals,
+        progress=not args.quiet,
+    )

@@ -1,0 +1,52 @@
+"""`zoo`: one console command for every zoo command line.
+
+zoo train model=cnn              # Hydra overrides, --help, -m, --cfg job as ever
+zoo eval ckpt_path=RUN/checkpoints/last.ckpt
+zoo predict --weights cnn-mnist digit.png
+zoo forecast --weights rnn-m3-monthly sales.csv
+zoo backtest CHECKPOINT sales.csv --methods rnn Theta
+zoo export CHECKPOINT --out exported/cnn
+zoo tune model=mlp data=xor tune.trials=20      # needs the [tune] extra
+"""
+
+import importlib
+import sys
+
+COMMANDS = {
+    "train": "train a network (Hydra: model=..., data=..., key=value)",
+    "eval": "test a checkpoint on its run's test set (Hydra: ckpt_path=...)",
+    "predict": "classify digit images with a checkpoint or shipped weights",
+    "forecast": "forecast a panel with a checkpoint or shipped weights",
+    "backtest": "rolling-origin backtest of a forecaster and the baselines",
+    "export": "export a checkpoint's network to TorchScript and ONNX",
+    "tune": "search hyperparameters with Optuna (Hydra: tune.space=...)",
+}
+
+
+def usage() -> str:
+    rows = "\n".join(f"  {name:<9} {what}" for name, what in COMMANDS.items())
+    return (
+        f"usage: zoo COMMAND [ARGS ...]\n\ncommands:\n{rows}\n\n"
+        "zoo COMMAND --help says more about each."
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("-h", "--help"):
+        print(usage())
+        return
+    if argv[0] in ("-V", "--version"):
+        from zoo import __version__
+
+        print(f"zoo {__version__}")
+        return
+    name, rest = argv[0], argv[1:]
+    if name not in COMMANDS:
+        sys.exit(f"error: unknown command {name!r}; choose one of: {', '.join(COMMANDS)}")
+    module = importlib.import_module(f"zoo.commands.{name}")
+    if name in ("train", "eval", "tune"):  # Hydra apps read sys.argv themselves
+        sys.argv = [sys.argv[0], *rest]
+        module.main()
+    else:
+        module.main(rest)

@@ -1,0 +1,31 @@
+"""Train a zoo model: zoo train (or python scripts/train.py) model=cnn [data=...] [key=value ...]
+
+Hydra's own options apply: --help shows the config groups and the composed config,
+-m runs a sweep (e.g. -m task.lr=0.01,0.1).
+"""
+
+import sys
+
+import hydra
+from omegaconf import DictConfig
+
+from zoo.configs import CONF_DIR, unknown_key_message
+from zoo.errors import ZooError
+
+
+@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="train")
+def run(cfg: DictConfig) -> float | None:
+    from zoo.training import train  # torch and Lightning load here, not for --help
+
+    try:
+        metrics = train(cfg)
+    except ZooError as error:
+        sys.exit(f"error: {error}")
+    return metrics.get("val/loss")  # for sweepers that minimise a value
+
+
+def main() -> None:
+    """Check the command line's keys and choices first, then run Hydra's app."""
+    if message := unknown_key_message(CONF_DIR, "train", sys.argv[1:]):
+        sys.exit(f"error: {message}")
+    run()

@@ -1,0 +1,64 @@
+"""zoo as a user gets it: a wheel installed into a fresh virtual environment, then the
+`zoo` console command run from a folder outside the repository."""
+
+import site
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pandas as pd
+
+from .conftest import ROOT
+
+
+def run(command, **kwargs):
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, **kwargs)
+    assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def test_the_wheel_trains_and_forecasts_from_a_folder_outside_the_repository(tmp_path):
+    wheels = tmp_path / "wheels"
+    run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
+         "--quiet", "-w", str(wheels)])  # fmt: skip
+    (wheel,) = wheels.glob("zoo_classic_nets-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "zoo/conf/train.yaml" in names and "zoo/conf/recipe/rnn_csv.yaml" in names
+    assert "zoo/pretrained/rnn-m3-monthly.safetensors" in names
+    assert any(n.endswith("entry_points.txt") for n in names)
+
+    # a fresh environment; its dependencies are this one's packages (no download), read
+    # through a path file, so the repository's editable zoo is not importable there
+    venv = tmp_path / "venv"
+    run([sys.executable, "-m", "venv", str(venv)])
+    python, zoo = venv / "bin" / "python", venv / "bin" / "zoo"
+    packages = run([str(python), "-c", "import site; print(site.getsitepackages()[0])"]).stdout
+    own = packages.strip()
+    with open(f"{own}/dependencies.pth", "w") as pth:
+        pth.write("\n".join(site.getsitepackages()) + "\n")
+    run([str(python), "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", str(wheel)])
+
+    user = tmp_path / "user"
+    user.mkdir()
+    where = run([str(python), "-c", "import zoo; print(zoo.__file__)"], cwd=user).stdout
+    assert where.startswith(str(venv)), where  # the wheel's zoo, not the repository's
+
+    env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(user)}
+    run([str(zoo), "train", "model=perceptron", "trainer.max_epochs=1"], cwd=user, env=env)
+    (config,) = user.glob("outputs/perceptron_*/*/config.yaml")
+    assert (config.parent / "checkpoints" / "last.ckpt").is_file()
+
+    dates = pd.date_range("2001-01-01", periods=48, freq="MS")
+    pd.DataFrame(
+        {"unique_id": "shop", "ds": dates, "y": 100 + 10 * np.sin(np.arange(48) / 2)}
+    ).to_csv(user / "some.csv", index=False)
+    result = run([str(zoo), "forecast", "--weights", "rnn-m3-monthly", "some.csv"], cwd=user,
+                 env=env)  # fmt: skip
+    forecasts = pd.read_csv(user / "forecasts.csv")
+    assert list(forecasts.columns)[:3] == ["unique_id", "ds", "rnn"] and len(forecasts) == 18
+    assert (user / "forecasts.png").is_file() and "wrote forecasts.csv" in result.stdout
+
+    help_text = run([str(zoo), "--help"], cwd=user, env=env).stdout
+    assert all(c in help_text for c in ("train", "eval", "predict", "forecast", "backtest",
+                                        "export", "tune"))  # fmt: skip
