@@ -1,5 +1,7 @@
 """MNIST data module on a small MNIST the test writes itself; the CNN on synthetic digits."""
 
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import lightning as L
@@ -40,6 +42,14 @@ def test_split_is_deterministic_under_a_seed(small_mnist):
 
     assert torch.equal(val_labels(0), val_labels(0))
     assert not torch.equal(val_labels(0), val_labels(1))
+    code = (  # another process, another start: the seed alone decides the split
+        "from zoo.data import MNISTDataModule\n"
+        f"dm = MNISTDataModule(root={str(small_mnist)!r}, val_size=100, seed=0, download=False)\n"
+        "dm.setup(); print(dm.val_set.tensors[1].tolist())"
+    )
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert other.returncode == 0, other.stderr
+    assert other.stdout.strip() == str(val_labels(0).tolist())
 
 
 def test_missing_files_name_the_folder_the_files_and_the_fix(tmp_path):

@@ -32,6 +32,7 @@ def folder_digest(folder) -> dict[str, str]:
 
 def test_killed_run_resumes_to_the_full_step_count_without_touching_the_first(tmp_path):
     args = ["model=mlp", "data=xor", "trainer.max_epochs=150", "quiet=true", "logger=none"]
+    args += ["trainer.deterministic=true"]
     first, second = tmp_path / "first", tmp_path / "second"
     run = subprocess.Popen(
         [sys.executable, TRAIN, *args, f"hydra.run.dir={first}"],
@@ -61,6 +62,15 @@ def test_killed_run_resumes_to_the_full_step_count_without_touching_the_first(tm
     final = torch.load(second / "checkpoints" / "last.ckpt", weights_only=True)
     assert final["global_step"] == 150 * steps_per_epoch and final["epoch"] == 149
     assert folder_digest(first) == before  # nothing in the first run's folder changed
+    whole = tmp_path / "whole"  # the same run, never killed: the same weights, bit for bit
+    uninterrupted = subprocess.run(
+        [sys.executable, TRAIN, *args, f"hydra.run.dir={whole}"], capture_output=True, timeout=300
+    )
+    assert uninterrupted.returncode == 0, uninterrupted.stderr[-3000:]
+    reference = torch.load(whole / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
+    assert reference.keys() == final["state_dict"].keys()
+    for name, tensor in reference.items():
+        assert torch.equal(tensor, final["state_dict"][name]), name
 
 
 class StopAfterEpochs(L.Callback):
@@ -214,9 +224,9 @@ def test_resuming_from_anything_but_a_matching_zoo_checkpoint_is_refused(tmp_pat
         "junk.ckpt": (zoo.DataError, "not a readable zoo checkpoint"),
         str(other_model): (zoo.ConfigError, "written by model 'perceptron'.*same model"),
     }
-    for name, (error, message) in cases.items():
+    for i, (name, (error, message)) in enumerate(cases.items()):
         cfg = compose_config(
-            "model=mlp", *args, f"ckpt_path={tmp_path / name}", output_dir=tmp_path / "run"
+            "model=mlp", *args, f"ckpt_path={tmp_path / name}", output_dir=tmp_path / f"run{i}"
         )
         with pytest.raises(error, match=message):
             zoo.train(cfg)

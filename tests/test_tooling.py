@@ -153,6 +153,12 @@ def test_eval_script(cnn_run, gpu_run, tmp_path):
     assert f"test/acc: {metrics['test/acc']:.4f}" in result.stdout
 
 
+def expected_of(task, image) -> int:
+    with torch.no_grad():
+        x = torch.tensor(image / 255, dtype=torch.float32).view(1, 1, 28, 28)
+        return int(task.predict_classes(task(x)))
+
+
 def test_predict_on_png_files_matches_the_model_on_tensors(cnn_run, small_mnist_root, tmp_path):
     _, _, best = cnn_run
     images, _ = digit_like_images(200, 1)  # the test split's images
@@ -195,6 +201,12 @@ def test_predict_on_png_files_matches_the_model_on_tensors(cnn_run, small_mnist_
         timeout=120,
     )
     assert single.returncode == 0, single.stderr  # inverted and resized, classified
+    from zoo.images import load_digit
+
+    with torch.no_grad():  # the light picture, inverted and resized, is read as the digit is
+        paper = task.predict_classes(task(load_digit(tmp_path / "paper.jpg").unsqueeze(0)))
+    assert single.stdout.startswith(f"{tmp_path / 'paper.jpg'}: {int(paper)} (")
+    assert int(paper) == expected_of(task, images[12])
 
 
 @pytest.mark.parametrize("which", ["cnn", "rnn", "mlp", "perceptron"])
@@ -301,7 +313,7 @@ def test_train_help_imports_neither_torch_nor_lightning():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
-    assert "python scripts/train.py model=cnn" in result.stdout
+    assert "zoo train model=cnn" in result.stdout
     assert "loaded: []" in result.stdout
 
 

@@ -3,13 +3,12 @@
 from pathlib import Path
 
 import lightning as L
-from hydra.utils import instantiate
 from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
 from zoo.checkpoints import load_task
 from zoo.devices import auto_precision, device_type, resolve_precision, runs_well
-from zoo.errors import DataError
+from zoo.errors import ConfigError, DataError
 from zoo.training import silence_lightning
 
 
@@ -22,6 +21,37 @@ def run_config(ckpt_path: str | Path) -> DictConfig:
             "that scripts/train.py wrote"
         )
     return OmegaConf.load(path)
+
+
+def data_module_from_run(data: DictConfig, source: str):
+    """The data module a run folder's config names, built from zoo's own registry and plain
+    values only: a run folder is not code. Its `_target_` must be one of the data modules
+    zoo's configs name (`zoo.configs.data_module_classes`); any other `_target_`, or a
+    nested one, is refused naming the key, and nothing is called."""
+    from zoo.configs import data_module_classes
+
+    settings = OmegaConf.to_container(data, resolve=True)
+    target = settings.pop("_target_", None)
+    classes = data_module_classes()
+    if target not in classes:
+        raise ConfigError(
+            f"{source}: data._target_ is {target!r}, not one of zoo's data modules "
+            f"({', '.join(sorted(classes))}); a run folder may only name those"
+        )
+    for key, _ in _nested_items(settings, "data"):
+        if key.rsplit(".", 1)[-1].startswith("_"):
+            raise ConfigError(f"{source}: {key} is not a plain setting; refused (nothing was run)")
+    return classes[target](**settings)
+
+
+def _nested_items(value, prefix: str):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield f"{prefix}.{key}", item
+            yield from _nested_items(item, f"{prefix}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _nested_items(item, f"{prefix}[{i}]")
 
 
 def evaluation_precision(run_precision: str, accelerator: str, precision: str | None) -> str:
@@ -66,5 +96,6 @@ def evaluate(
         enable_progress_bar=not quiet,
         enable_model_summary=False,
     )
-    results = trainer.test(task, datamodule=instantiate(data_cfg), verbose=not quiet)
+    datamodule = data_module_from_run(data_cfg, f"{Path(ckpt_path).parent.parent}/config.yaml")
+    results = trainer.test(task, datamodule=datamodule, verbose=not quiet)
     return {k: float(v) for k, v in results[0].items()}

@@ -3,6 +3,7 @@
 import json
 import logging
 import math
+import os
 from pathlib import Path
 
 import lightning as L
@@ -12,8 +13,9 @@ from lightning.pytorch.callbacks import ModelCheckpoint, RichProgressBar, Timer
 from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
-from zoo.checkpoints import check_resumable
+from zoo.checkpoints import check_resumable, read_checkpoint
 from zoo.compatibility import check_pairing
+from zoo.configs import check_values, refuse_existing_run
 from zoo.data.tensors import InMemoryDataModule
 from zoo.devices import resolve_precision
 from zoo.errors import ConfigError, ZooError
@@ -79,6 +81,19 @@ def trainer_precision(cfg: DictConfig) -> str:
     return precision
 
 
+def check_run_folder(output_dir: Path, ckpt_path=None, overwrite: bool = False) -> None:
+    """Make the run folder, refusing one that already holds a run (`refuse_existing_run`)
+    and one that cannot be written, before any work."""
+    refuse_existing_run(output_dir, ckpt_path, overwrite)
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        probe = output_dir / ".zoo-write-test"
+        probe.touch()
+        probe.unlink()
+    except OSError as error:
+        raise ConfigError(f"cannot write the run folder {output_dir}: {error.strerror}") from None
+
+
 def train(
     cfg: DictConfig,
     extra_callbacks: list | None = None,
@@ -89,10 +104,17 @@ def train(
     `datamodule`, when given, is the data in place of `cfg.data`'s (the Python API passes a
     panel that way; `cfg.data` still says its settings).
     """
+    check_values(cfg)
     if cfg.quiet:
         silence_lightning()
     output_dir = Path(cfg.output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
+    if cfg.get("ckpt_path"):  # a file that is no zoo checkpoint stops before anything is written
+        read_checkpoint(cfg.ckpt_path)
+    if int(os.environ.get("LOCAL_RANK", 0)) == 0 and int(os.environ.get("NODE_RANK", 0)) == 0:
+        # DDP's other processes rerun this into the folder rank 0 has just begun
+        check_run_folder(output_dir, cfg.get("ckpt_path"), cfg.get("overwrite", False))
+    else:
+        output_dir.mkdir(parents=True, exist_ok=True)
     precision = trainer_precision(cfg)
     settings = OmegaConf.to_container(cfg, resolve=True)
     settings["trainer"]["precision"] = precision  # what the run used, not "auto"
@@ -127,7 +149,17 @@ def train(
     )
     if cfg.get("ckpt_path"):
         check_resumable(cfg.ckpt_path, task)
-    trainer.fit(task, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+    try:
+        trainer.fit(task, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+    except SystemExit:  # Lightning exits after Ctrl+C (its own notice is silenced by quiet)
+        if not trainer.interrupted:
+            raise
+        last = output_dir / "checkpoints" / "last.ckpt"
+        resume = f"; resume with ckpt_path={last}" if last.is_file() else ""
+        raise ZooError(
+            f"interrupted (Ctrl+C) in epoch {trainer.current_epoch}; {output_dir} keeps "
+            f"what was written{resume}"
+        ) from None
     metrics = {
         k: float(v)
         for k, v in trainer.callback_metrics.items()

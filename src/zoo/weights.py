@@ -14,6 +14,7 @@ Loading needs torch and safetensors only: no Lightning, Hydra or matplotlib.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -217,6 +218,10 @@ class Weights:
     targets: dict[str, tuple[str, float]] = field(default_factory=dict)
     tolerance: dict[str, float] = field(default_factory=dict)  # regeneration vs the card
     notes: str = ""
+    # the shipped file's digest, here in the code and not only in the card beside it, so a
+    # file swapped together with its card is still refused (torchvision keeps it in the
+    # file name); make_weights prints the new one to write here after a regeneration
+    sha256: str = ""
 
     @property
     def id(self) -> str:
@@ -251,13 +256,13 @@ class Weights:
         return f"python scripts/make_weights.py {self.id}{root}"
 
     def _card(self) -> dict:
-        """The card file as written by make_weights (read each time: it is small)."""
+        """The card file as written by make_weights, read once (and again if it changes)."""
         if not self.available:
             raise WeightsNotBuiltError(
                 f"weights {self.id} are registered but not built: {self.path.name} and its "
                 f"card are not in {WEIGHTS_DIR}. Make them with: {self.regenerate}"
             )
-        return json.loads(self.card_path.read_text())
+        return _read_card(str(self.card_path), self.card_path.stat().st_mtime_ns, self.regenerate)
 
     @property
     def meta(self) -> dict:
@@ -290,13 +295,17 @@ class Weights:
         """The stored tensors, after checking the file's sha256 against the card."""
         from safetensors.torch import load_file
 
-        expected = self._card()["sha256"]
         data = self.path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != expected:
-            raise DataError(
-                f"{self.path} does not match its card's sha256 (changed or damaged); "
-                f"reinstall zoo or regenerate it: {self.regenerate}"
-            )
+        digest = hashlib.sha256(data).hexdigest()
+        for expected, where in (
+            (self.sha256, "zoo's record"),
+            (self._card()["sha256"], "its card"),
+        ):
+            if expected and digest != expected:
+                raise DataError(
+                    f"{self.path} does not match the sha256 in {where} (changed or damaged); "
+                    f"reinstall zoo or regenerate it: {self.regenerate}"
+                )
         return load_file(self.path, device=str(device))
 
     def build(self, map_location: str | torch.device = "cpu", **kwargs) -> nn.Module:
@@ -333,6 +342,22 @@ class Weights:
 
     def __repr__(self) -> str:
         return f"Weights({self.id!r})"
+
+
+@functools.lru_cache(maxsize=32)
+def _read_card(path: str, mtime_ns: int, regenerate: str) -> dict:
+    try:
+        card = json.loads(Path(path).read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise DataError(
+            f"the weights card {path} is damaged ({error}); reinstall zoo or regenerate it: "
+            f"{regenerate}"
+        ) from None
+    if not isinstance(card, dict) or "sha256" not in card or "model_kwargs" not in card:
+        raise DataError(
+            f"the weights card {path} is not a zoo card; reinstall zoo or: {regenerate}"
+        )
+    return card
 
 
 def _plain(value):
@@ -391,6 +416,7 @@ class CNN_Weights(WeightsEnum):  # torchvision's naming: <Model>_Weights.<DATA>
         evaluation="mnist",
         targets={"test/acc": (">=", 0.996)},
         tolerance={"test/acc": 0.002},
+        sha256="0ab9ab76f1ee8e6103a2f95847ccdf68961d986d469d09b0dcdbbbfe87fc1fe6",
     )
 
 
@@ -406,6 +432,7 @@ class SigmoidMLP_Weights(WeightsEnum):
         evaluation="mnist",
         targets={"test/acc": (">=", 0.983)},
         tolerance={"test/acc": 0.002},
+        sha256="e477c49d9f0e994486b34debb57bc0a09d7f6dcc527460934b0079def7da0b9c",
     )
     PRIMER = Weights(
         model="mlp",
@@ -429,6 +456,7 @@ class SigmoidMLP_Weights(WeightsEnum):
             "weights are those of the last epoch, not the checkpoint with the lowest "
             "validation loss: nothing was chosen on the test pair."
         ),
+        sha256="93b9b5be3944233c68c3bc8e26409dc981eb87b405e57d23797068ce079fcce4",
     )
 
 
@@ -446,6 +474,7 @@ class Perceptron_Weights(WeightsEnum):
         evaluation="mnist",
         targets={"test/acc": (">=", 0.87)},
         tolerance={"test/acc": 0.003},
+        sha256="59693ce30c670e3992e7e350b317092be22eeb913198d609e4c20699fe6faf2f",
     )
 
 
@@ -467,6 +496,7 @@ class RNNForecaster_Weights(WeightsEnum):
         evaluation="m3-monthly",
         checkpoint="last",
         tolerance={"test/smape": 0.01, "test/mase": 0.01},
+        sha256="4837242a251d3076bf9cc32da1cb074df23376cebeadf3f40286268ba4088ffa",
     )
 
 

@@ -13,6 +13,7 @@ the weights; the digit ones are cnn-mnist, mlp-mnist and perceptron-mnist.
 
 import argparse
 import csv
+import math
 import sys
 from pathlib import Path
 
@@ -22,12 +23,20 @@ import zoo
 from zoo.commands.outputs import check_outputs, prog
 from zoo.images import load_digits
 
+BATCH = 256
+
 
 def checkpoint_classifier(checkpoint: str):
     """(names, images -> (probabilities, predictions)) of a classifier checkpoint."""
     task = zoo.load_task(checkpoint)
     if not hasattr(task, "probabilities"):
         raise zoo.ConfigError(f"{checkpoint} is not a classifier checkpoint")
+    shape = list(task.hparams.get("input_shape") or [])
+    if math.prod(shape) != 28 * 28:
+        raise zoo.ConfigError(
+            f"{checkpoint} reads inputs of shape {shape} (its training data's), not 28x28 "
+            "digit images; classify images with an MNIST checkpoint or --weights cnn-mnist"
+        )
 
     def classify(images):
         probabilities = task.probabilities(task(images))
@@ -92,11 +101,15 @@ def main(argv: list[str] | None = None) -> None:
             names, kind, classify = weights_classifier(args.weights)
         else:
             names, kind, classify = checkpoint_classifier(args.inputs[0])
-        files, images = load_digits(image_paths, invert=args.invert)
+        files, images, skipped = load_digits(image_paths, invert=args.invert)
     except zoo.ZooError as error:
         sys.exit(f"error: {error}")
-    with torch.no_grad():
-        values, predictions = classify(images)
+    for path, why in skipped:
+        print(f"skipped {path}: {why}", file=sys.stderr)
+    with torch.no_grad():  # a batch at a time: a folder of any size
+        parts = [classify(batch) for batch in images.split(BATCH)]
+    values = torch.cat([v for v, _ in parts])
+    predictions = torch.cat([p for _, p in parts])
     rows = []
     for path, v, best in zip(files, values, predictions.tolist(), strict=True):
         rows.append([str(path), names[best], *(f"{x:.4f}" for x in v.tolist())])

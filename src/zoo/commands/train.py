@@ -9,7 +9,7 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
-from zoo.configs import CONF_DIR, unknown_key_message
+from zoo.configs import CONF_DIR, run_folder_message, unknown_key_message
 from zoo.errors import ZooError
 
 
@@ -26,6 +26,10 @@ def run(cfg: DictConfig) -> float | None:
 
 def main() -> None:
     """Check the command line's keys and choices first, then run Hydra's app."""
-    if message := unknown_key_message(CONF_DIR, "train", sys.argv[1:]):
-        sys.exit(f"error: {message}")
+    for message in (
+        unknown_key_message(CONF_DIR, "train", sys.argv[1:]),
+        run_folder_message(sys.argv[1:]),
+    ):
+        if message:
+            sys.exit(f"error: {message}")
     run()

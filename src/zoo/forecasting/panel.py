@@ -313,7 +313,7 @@ def panel_from_frame(
 
     # one regular step within every series: a skipped period is a gap, not a new step
     if step is None:  # dates: the panel's one frequency
-        step = _infer_date_step(times, codes, first_of_series, labels, source)
+        step = _infer_date_step(times, codes, first_of_series, labels, rows, source)
     irregular = np.zeros(len(codes), dtype=bool)
     irregular[1:] = ~first_of_series[1:] & (times[1:] != _next_times(times[:-1], step))
     if irregular.any():
@@ -396,7 +396,7 @@ def _parse_times(column: pd.Series, rows: np.ndarray, name: str, source: str):
     return (numeric.astype(np.int64), 1) if kind == "integers" else (dates, None)
 
 
-def _infer_date_step(times, codes, first_of_series, labels, source: str) -> str:
+def _infer_date_step(times, codes, first_of_series, labels, rows, source: str) -> str:
     """The one pandas frequency of every series (each judged by its first 50 values)."""
     found = {}
     starts = np.flatnonzero(first_of_series)
@@ -404,19 +404,36 @@ def _infer_date_step(times, codes, first_of_series, labels, source: str) -> str:
     for start, end in zip(starts, ends, strict=True):
         if end - start < 3:
             continue
-        freq = pd.infer_freq(pd.DatetimeIndex(times[start : min(end, start + 50)]))
+        first = pd.DatetimeIndex(times[start : min(end, start + 50)])
+        freq = pd.infer_freq(first)
+        if freq is None:
+            _refuse_irregular(first, rows[start:], labels[codes[start]], source)
         found.setdefault(freq, labels[codes[start]])
-    if None in found:
-        raise DataError(
-            f"{source}: the dates of series {found[None]!r} have no regular frequency; "
-            "every series needs one value per period"
-        )
     if len(found) > 1:
         listed = ", ".join(f"{f} (e.g. series {s!r})" for f, s in found.items())
         raise DataError(f"{source} mixes frequencies: {listed}; forecast them as separate panels")
     if not found:
         raise DataError(f"{source}: every series is too short to tell its frequency")
     return pd.tseries.frequencies.to_offset(next(iter(found))).freqstr
+
+
+def _refuse_irregular(times: pd.DatetimeIndex, rows: np.ndarray, name, source: str) -> None:
+    """Name the row where a series' dates leave the step of its first three dates."""
+    guess = pd.infer_freq(times[:3])
+    if guess is not None:
+        expected = pd.date_range(times[0], periods=len(times), freq=guess)
+        off = np.flatnonzero(times != expected)
+        if len(off):
+            k = int(off[0])
+            raise DataError(
+                f"{source}: series {name!r} skips a period before its value at data row "
+                f"{rows[k]} ({times[k]}); every series needs one value per period ({guess})"
+            )
+    raise DataError(
+        f"{source}: the dates of series {name!r} have no regular frequency (its first rows: "
+        f"data rows {rows[0]} to {rows[min(len(rows), len(times)) - 1]}); every series needs "
+        "one value per period"
+    )
 
 
 def _next_times(times: np.ndarray, step: object) -> np.ndarray:
