@@ -10,6 +10,7 @@ import pytest
 import torch
 import yaml
 from hydra.utils import instantiate
+from omegaconf import OmegaConf
 
 import zoo
 from zoo.configs import compose_config as compose_from
@@ -144,7 +145,24 @@ def test_every_recipe_names_a_model_and_data_pair_and_applies(config, recipe):
     model, data = next((m, d) for m in MODEL_OPTIONS for d in DATA_OPTIONS if recipe == f"{m}_{d}")
     with_recipe = config(f"model={model}", f"data={data}")
     without = config(f"model={model}", f"data={data}", "~recipe")
-    assert with_recipe != without  # the pair test above trains a step with it
+    assert with_recipe.presets.recipe == recipe and without.presets.recipe is None
+
+    def leaves(tree, prefix=""):
+        for key, value in tree.items():
+            if isinstance(value, dict) and "_target_" not in value:
+                yield from leaves(value, f"{prefix}{key}.")
+            else:
+                yield f"{prefix}{key}", value
+
+    settings = {}
+    for name in (recipe, *yaml.safe_load((CONF_DIR / "recipe" / f"{recipe}.yaml").read_text())
+                 .get("defaults", [])):  # fmt: skip
+        own = yaml.safe_load((CONF_DIR / "recipe" / f"{name}.yaml").read_text())
+        settings = {**dict(leaves({k: v for k, v in own.items() if k != "defaults"})), **settings}
+    for key, value in settings.items():  # every setting of the file is in the run's config
+        found = OmegaConf.select(with_recipe, key)
+        found = OmegaConf.to_container(found) if OmegaConf.is_config(found) else found
+        assert found == value, (recipe, key, found, value)
 
 
 def test_model_picks_its_default_data_and_the_command_line_wins(config):
@@ -168,3 +186,51 @@ def test_presets_set_top_level_keys_and_the_command_line_still_wins(tmp_path):
     preset = compose_from(conf, [*base, "experiment=settled"])
     assert (preset.seed, preset.test, preset.quiet) == (7, False, True)  # over the recipe too
     assert compose_from(conf, [*base, "experiment=settled", "seed=11"]).seed == 11
+
+
+@pytest.mark.parametrize(
+    ("overrides", "recipe", "experiment"),
+    [
+        (["model=rnn"], "rnn_m3", None),
+        (["model=rnn", "data.group=yearly"], "rnn_m3", None),  # M3's recipe for every group
+        (["model=rnn", "data=co2"], "rnn_co2", None),
+        (["model=rnn", "data=csv"], "rnn_csv", None),
+        (["model=rnn", "data=parquet"], "rnn_parquet", None),
+        (["model=rnn", "data=sine"], None, None),
+        (["experiment=fast"], "cnn_mnist", "fast"),
+        (["model=mlp", "data=xor"], "mlp_xor", None),
+    ],
+)
+def test_the_run_config_names_every_preset_that_applied(config, overrides, recipe, experiment):
+    cfg = config(*overrides)
+    assert (cfg.presets.recipe, cfg.presets.experiment) == (recipe, experiment)
+
+
+@pytest.mark.parametrize("group", ["recipe", "experiment"])
+def test_every_preset_file_names_itself(group):
+    for path in (CONF_DIR / group).glob("*.yaml"):
+        assert yaml.safe_load(path.read_text())["presets"][group] == path.stem, path
+
+
+def test_code_defaults_equal_the_yaml_defaults():
+    """create_model(name) builds what train.py model=name builds (the data's sizes aside),
+    and a task's constructor defaults are its YAML's."""
+    import inspect
+
+    from hydra.utils import get_class
+
+    from zoo.models import get_model_builder
+
+    def same(code, config):
+        return list(code) == config if isinstance(code, tuple) else code == config
+
+    for name in MODEL_OPTIONS:
+        settings = yaml.safe_load((CONF_DIR / "model" / f"{name}.yaml").read_text())["model"]
+        parameters = inspect.signature(get_model_builder(settings.pop("name"))).parameters
+        for key, value in settings.items():
+            assert same(parameters[key].default, value), (name, key)
+    for path in (CONF_DIR / "task").glob("*.yaml"):
+        settings = yaml.safe_load(path.read_text())
+        parameters = inspect.signature(get_class(settings.pop("_target_"))).parameters
+        for key, value in settings.items():
+            assert same(parameters[key].default, value), (path.stem, key)

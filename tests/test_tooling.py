@@ -361,3 +361,16 @@ def test_a_run_with_its_own_timer_reports_that_timers_seconds(tmp_path):
     metrics = zoo.train(cfg, extra_callbacks=[timer])
     assert metrics["time/fit_s"] == timer.time_elapsed("train") > 0
     assert json.loads((tmp_path / "metrics.json").read_text())["time/fit_s"] > 0
+
+
+def test_zoos_figures_leave_matplotlib_backend_and_pyplot_alone():
+    code = (
+        "import sys, torch\n"
+        "from zoo.plots import confusion_matrix_figure\n"
+        "confusion_matrix_figure(torch.eye(3), ['a', 'b', 'c']).savefig(sys.argv[1])\n"
+        "print('matplotlib.pyplot' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, "/tmp/zoo-figure-test.png"], capture_output=True, text=True
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "False", result.stderr

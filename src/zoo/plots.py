@@ -1,17 +1,18 @@
-"""Matplotlib figures for TensorBoard and for files: confusion matrix, digits, forecasts."""
+"""Matplotlib figures for TensorBoard and for files: confusion matrix, digits, forecasts.
 
-import matplotlib
+Each is drawn on a `matplotlib.figure.Figure` of its own, not through pyplot: no backend is
+chosen here (a Jupyter session keeps its inline plots) and nothing needs closing.
+"""
 
-matplotlib.use("Agg")  # no display on servers and in CI
-
-import matplotlib.pyplot as plt  # noqa: E402
-import torch  # noqa: E402
+import torch
+from matplotlib.figure import Figure
 
 
 def confusion_matrix_figure(matrix: torch.Tensor, class_names: list[str]):
     """Counts with true classes as rows, predicted as columns."""
     n = len(class_names)
-    fig, ax = plt.subplots(figsize=(1 + 0.55 * n, 1 + 0.5 * n), dpi=100)
+    fig = Figure(figsize=(1 + 0.55 * n, 1 + 0.5 * n), dpi=100)
+    ax = fig.subplots()
     ax.imshow(matrix, cmap="Blues")
     for i in range(n):
         for j in range(n):
@@ -43,7 +44,7 @@ def misclassified_figure(
         mosaic[top : top + height, left : left + width] = image.float().reshape(height, width)
     fig_w = columns * 1.1
     image_h = fig_w * mosaic.shape[0] / mosaic.shape[1]  # inches, at the mosaic's aspect
-    fig = plt.figure(figsize=(fig_w, image_h + 0.35), dpi=100)
+    fig = Figure(figsize=(fig_w, image_h + 0.35), dpi=100)
     ax = fig.add_axes((0, 0, 1, image_h / (image_h + 0.35)))
     ax.imshow(mosaic, cmap="gray", interpolation="nearest")
     ax.axis("off")
@@ -61,9 +62,8 @@ def forecast_grid(panels: list[tuple], columns: int = 3):
     the times of history and horizon together (dates or integers: the series' own axis;
     default the positions 0..n+h)."""
     rows = (len(panels) + columns - 1) // columns
-    fig, axes = plt.subplots(
-        rows, columns, figsize=(4 * columns, 2.6 * rows), dpi=100, squeeze=False
-    )
+    fig = Figure(figsize=(4 * columns, 2.6 * rows), dpi=100)
+    axes = fig.subplots(rows, columns, squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for ax, (title, history, forecast, truth, *rest) in zip(axes.flat, panels, strict=False):

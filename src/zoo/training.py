@@ -78,6 +78,12 @@ def trainer_precision(cfg: DictConfig) -> str:
     required = getattr(get_class(cfg.task._target_), "required_precision", None)
     precision, reason = resolve_precision(cfg.trainer.precision, cfg.trainer.accelerator, required)
     log.info("precision %s (%s)", precision, reason)
+    presets = cfg.get("presets") or {}
+    log.info(
+        "presets: recipe %s, experiment %s (conf/recipe/, conf/experiment/)",
+        presets.get("recipe") or "none",
+        presets.get("experiment") or "none",
+    )
     return precision
 
 

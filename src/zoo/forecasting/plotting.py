@@ -54,7 +54,4 @@ def plot_forecasts(
         panels.append((name, history.series(i)[-shown:], values[model], None, bands, times))
     figure = forecast_grid(panels, columns=min(3, len(panels)))
     figure.savefig(path)
-    import matplotlib.pyplot as plt
-
-    plt.close(figure)
     return Path(path)

@@ -6,9 +6,6 @@ from lightning.pytorch.loggers import TensorBoardLogger
 
 def log_figure(module: L.LightningModule, tag: str, figure) -> None:
     """Add a matplotlib figure to every TensorBoard logger of the module's trainer."""
-    import matplotlib.pyplot as plt
-
     for logger in module.loggers:
         if isinstance(logger, TensorBoardLogger):
-            logger.experiment.add_figure(tag, figure, global_step=module.global_step)
-    plt.close(figure)
+            logger.experiment.add_figure(tag, figure, global_step=module.global_step, close=False)
