@@ -51,8 +51,8 @@ def train(weights, data_root, run_dir: Path, overrides: list[str]) -> None:
 
 
 def make(ids, args) -> list[str]:
-    from zoo.weight_cards import export_run, missed_targets, moved_figures
     from zoo.weights import get_weights
+    from zoo.weights.making import export_run, missed_targets, moved_figures
 
     problems = []
     for id in ids:
@@ -79,8 +79,8 @@ def make(ids, args) -> list[str]:
 
 def check(ids, data_root) -> list[str]:
     """Measure the shipped files and compare with their cards."""
-    from zoo.weight_cards import REPRODUCES, measure, missed_targets
     from zoo.weights import get_weights
+    from zoo.weights.making import REPRODUCES, measure, missed_targets
 
     problems = []
     for id in ids:

@@ -25,9 +25,10 @@ from zoo.configs import compose_config
 from zoo.errors import ConfigError, DataError
 from zoo.forecasting import SOURCES, Panel
 from zoo.forecasting.windows import forecast_windows
-from zoo.weight_cards import REPRODUCES, m3_figures, measure, primer_figures
 from zoo.weights import (
     CNN_Weights,
+    DigitImages,
+    PrimerFeatures,
     RNNForecaster_Weights,
     SeriesWindow,
     UnknownWeightsError,
@@ -35,6 +36,7 @@ from zoo.weights import (
     get_weights,
     list_weights,
 )
+from zoo.weights.making import REPRODUCES, m3_figures, measure, primer_figures
 
 from .conftest import CONF_DIR, ROOT, digit_like_images
 from .conftest import real_mnist_root as mnist_root
@@ -54,10 +56,10 @@ def shipped(id: str):
 def synthetic_input(weights):
     """A small batch of raw inputs, run through the weights' own transform."""
     transform = weights.transforms()
-    if weights.transform == "DigitImages":
+    if weights.transform is DigitImages:
         images, _ = digit_like_images(6, seed=3)
         return (transform(torch.tensor(images, dtype=torch.uint8)),)
-    if weights.transform == "PrimerFeatures":
+    if weights.transform is PrimerFeatures:
         return (transform([[128.0, 63.0], [155.0, 68.0], [140.0, 66.0]]),)
     sine = torch.tensor(SOURCES["sine"](length=300).to_numpy(), dtype=torch.float32) + 3
     return transform([sine, sine[:50] * 100, sine[:5]])  # long, shorter than the input, tiny
@@ -229,10 +231,10 @@ def test_a_changed_file_or_a_missing_one_is_refused(tmp_path, monkeypatch):
     damaged[-1] ^= 0xFF
     (tmp_path / weights.path.name).write_bytes(bytes(damaged))
     (tmp_path / weights.card_path.name).write_bytes(weights.card_path.read_bytes())
-    monkeypatch.setattr("zoo.weights.WEIGHTS_DIR", tmp_path)
+    monkeypatch.setattr("zoo.weights.record.WEIGHTS_DIR", tmp_path)
     with pytest.raises(DataError, match="does not match the sha256 in zoo's record"):
         zoo.load_model("cnn", weights="mnist")
-    monkeypatch.setattr("zoo.weights.WEIGHTS_DIR", tmp_path / "empty")
+    monkeypatch.setattr("zoo.weights.record.WEIGHTS_DIR", tmp_path / "empty")
     with pytest.raises(WeightsNotBuiltError, match="python scripts/make_weights.py cnn.mnist"):
         zoo.load_model("cnn", weights="mnist")
 
@@ -405,3 +407,15 @@ def test_make_weights_trains_exports_and_writes_a_card(tmp_path):
 
     state = load_file(tmp_path / "out" / "mlp-primer.safetensors")
     assert sum(v.numel() for v in state.values()) == card["num_params"] == 9
+
+
+def test_default_names_each_models_best_weights_as_torchvision_does():
+    assert CNN_Weights.DEFAULT is CNN_Weights.MNIST
+    assert list(CNN_Weights) == [CNN_Weights.MNIST]  # an alias, not a second entry
+    assert get_weights("DEFAULT", model="rnn") is RNNForecaster_Weights.M3_MONTHLY.value
+    assert get_weights("CNN_Weights.DEFAULT") is CNN_Weights.MNIST.value
+    shipped("cnn.mnist")
+    default = zoo.load_model("cnn", weights="DEFAULT")
+    named = zoo.load_model("cnn", weights="mnist")
+    for a, b in zip(default.state_dict().values(), named.state_dict().values(), strict=True):
+        assert torch.equal(a, b)

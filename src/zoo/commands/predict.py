@@ -22,6 +22,7 @@ import torch
 import zoo
 from zoo.commands.outputs import check_outputs, prog
 from zoo.images import load_digits
+from zoo.weights import DigitImages
 
 BATCH = 256
 
@@ -49,11 +50,11 @@ def checkpoint_classifier(checkpoint: str):
 def weights_classifier(name: str):
     """The same for shipped weights: softmax probabilities, or a perceptron's raw scores."""
     weights = zoo.get_weights(name)
-    if weights.transform != "DigitImages":
+    if weights.transform is not DigitImages:
         raise zoo.ConfigError(
             f"weights {weights.id} do not read digit images; digit weights: "
             + ", ".join(
-                w for w in zoo.list_weights() if zoo.get_weights(w).transform == "DigitImages"
+                w for w in zoo.list_weights() if zoo.get_weights(w).transform is DigitImages
             )
         )
     model = zoo.load_model(weights.model, weights=weights)

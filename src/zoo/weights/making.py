@@ -21,7 +21,8 @@ from torch import nn
 from zoo.checkpoints import read_checkpoint
 from zoo.errors import DataError
 from zoo.models import create_model
-from zoo.weights import TRANSFORMS, Weights
+from zoo.weights.record import Weights
+from zoo.weights.transforms import DigitImages, PrimerFeatures, SeriesWindow
 
 DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 # how far a figure of the stored weights may stray from the float32 checkpoint's for the
@@ -78,28 +79,42 @@ def network(model_name: str, model_kwargs: dict, state: dict[str, torch.Tensor])
     return model.eval()
 
 
+def digit_arguments(weights, model_kwargs: dict, hparams: dict) -> dict:
+    return {
+        "size": int(hparams["input_shape"][-1]),
+        "mean": float(hparams.get("input_mean", 0.0)),
+        "std": float(hparams.get("input_std", 1.0)),
+    }
+
+
+def primer_arguments(weights, model_kwargs: dict, hparams: dict) -> dict:
+    from zoo.data.toy import PRIMER_SHIFT
+
+    return {
+        "shift": list(PRIMER_SHIFT),
+        "mean": float(hparams.get("input_mean", 0.0)),
+        "std": float(hparams.get("input_std", 1.0)),
+    }
+
+
+def series_arguments(weights, model_kwargs: dict, hparams: dict) -> dict:
+    return {
+        "input_length": int(model_kwargs["input_length"]),
+        "positive": model_kwargs.get("scaling", "log") == "log",
+    }
+
+
+# transform class -> its arguments, from what the checkpoint recorded
+TRANSFORM_ARGUMENTS = {
+    DigitImages: digit_arguments,
+    PrimerFeatures: primer_arguments,
+    SeriesWindow: series_arguments,
+}
+
+
 def transform_arguments(weights: Weights, model_kwargs: dict, hparams: dict) -> dict:
     """The arguments of the entry's transform, from what the checkpoint recorded."""
-    if weights.transform == "DigitImages":
-        return {
-            "size": int(hparams["input_shape"][-1]),
-            "mean": float(hparams.get("input_mean", 0.0)),
-            "std": float(hparams.get("input_std", 1.0)),
-        }
-    if weights.transform == "PrimerFeatures":
-        from zoo.data.toy import PRIMER_SHIFT
-
-        return {
-            "shift": list(PRIMER_SHIFT),
-            "mean": float(hparams.get("input_mean", 0.0)),
-            "std": float(hparams.get("input_std", 1.0)),
-        }
-    if weights.transform == "SeriesWindow":
-        return {
-            "input_length": int(model_kwargs["input_length"]),
-            "positive": model_kwargs.get("scaling", "log") == "log",
-        }
-    raise ValueError(f"no transform arguments for {weights.transform}")
+    return TRANSFORM_ARGUMENTS[weights.transform](weights, model_kwargs, hparams)
 
 
 # -- measuring --------------------------------------------------------------------------------
@@ -167,20 +182,27 @@ def m3_figures(model: nn.Module, group: str = "monthly") -> dict[str, float]:
     return {"test/smape": figures["smape"], "test/mase": figures["mase"]}
 
 
+def mnist_figures(model: nn.Module, transform, data_root=None) -> dict[str, float]:
+    """Accuracy on the official 10,000 MNIST test images."""
+    if data_root is None:
+        raise DataError("measuring MNIST weights needs MNIST: give its data root")
+    images, labels = mnist_test_set(data_root)
+    return {"test/acc": classification_accuracy(model, transform, images, labels)}
+
+
+# the entry's `evaluation` -> how its figures are measured (model, transform, data root)
+EVALUATIONS = {
+    "mnist": mnist_figures,
+    "primer": lambda model, transform, data_root=None: primer_figures(model, transform),
+    "m3-monthly": lambda model, transform, data_root=None: m3_figures(model, "monthly"),
+}
+
+
 def measure(
     weights: Weights, model: nn.Module, transform, data_root: str | Path | None = None
 ) -> dict[str, float]:
     """The test figures of `model` (float32 compute) for the entry `weights`."""
-    if weights.evaluation == "mnist":
-        if data_root is None:
-            raise DataError(f"measuring {weights.id} needs MNIST: give its data root")
-        images, labels = mnist_test_set(data_root)
-        return {"test/acc": classification_accuracy(model, transform, images, labels)}
-    if weights.evaluation == "primer":
-        return primer_figures(model, transform)
-    if weights.evaluation == "m3-monthly":
-        return m3_figures(model, "monthly")
-    raise ValueError(f"unknown evaluation {weights.evaluation!r}")
+    return EVALUATIONS[weights.evaluation](model, transform, data_root)
 
 
 def holds(stored: dict[str, float], fp32: dict[str, float]) -> bool:
@@ -215,37 +237,32 @@ def moved_figures(weights: Weights, metrics: dict[str, float], card: dict) -> li
 
 
 def run_metrics(run_dir: str | Path) -> dict[str, float]:
-    """The last test (and validation) figures the run logged to TensorBoard, if any."""
-    try:
-        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-    except ImportError:
+    """The run's final test and validation figures, from the metrics.json it wrote."""
+    path = Path(run_dir) / "metrics.json"
+    if not path.is_file():
         return {}
-    folder = Path(run_dir) / "tensorboard"
-    if not folder.is_dir():
-        return {}
-    figures = {}
-    for events in sorted(folder.rglob("events.out.tfevents.*")):
-        accumulator = EventAccumulator(str(events), size_guidance={"scalars": 0})
-        accumulator.Reload()
-        for tag in accumulator.Tags()["scalars"]:
-            if tag.startswith(("test/", "val/")) and not tag.endswith("_step"):
-                figures[tag] = round(float(accumulator.Scalars(tag)[-1].value), 6)
-    return dict(sorted(figures.items()))
+    figures = json.loads(path.read_text())
+    return {
+        k: round(float(v), 6)
+        for k, v in sorted(figures.items())
+        if k.startswith(("test/", "val/")) and v is not None
+    }
 
 
 def run_training(run_dir: str | Path) -> dict:
-    """Epochs, precision, seed and approximate wall time of a run, from its folder."""
+    """Epochs, precision and seed of a run (its config.yaml), and its seconds of fitting
+    (its metrics.json)."""
     from omegaconf import OmegaConf
 
     run_dir = Path(run_dir)
     config = OmegaConf.load(run_dir / "config.yaml")
-    last = run_dir / "checkpoints" / "last.ckpt"
-    seconds = last.stat().st_mtime - (run_dir / "config.yaml").stat().st_mtime
+    metrics_path = run_dir / "metrics.json"
+    metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
     return {
         "epochs": int(config.trainer.max_epochs),
         "precision": str(config.trainer.precision),
         "seed": int(config.seed),
-        "seconds": round(seconds),  # config written at the start, last.ckpt after training
+        "seconds": round(metrics.get("time/fit_s") or 0),
     }
 
 
@@ -345,7 +362,7 @@ def export_run(
     model_name, model_kwargs, state, hparams = network_state(checkpoint)
     if model_name != weights.model:
         raise DataError(f"{checkpoint} holds model {model_name!r}, not {weights.model!r}")
-    transform = TRANSFORMS[weights.transform](**transform_arguments(weights, model_kwargs, hparams))
+    transform = weights.transform(**transform_arguments(weights, model_kwargs, hparams))
     metrics_by_dtype = {}
     for dtype in DTYPES:
         model = network(model_name, model_kwargs, stored_state(state, dtype))

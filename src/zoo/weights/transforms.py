@@ -1,0 +1,149 @@
+"""Transforms: raw inputs -> what a shipped network reads, torchvision's way (each a callable
+class whose arguments the weights' card records; `Weights.transforms()` builds it)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+
+class DigitImages:
+    """MNIST-style digits -> normalised float tensors: (1, size, size) for one image,
+    (B, 1, size, size) for a batch.
+
+    Takes a PIL image (converted to grayscale, resized to `size` x `size` bilinearly), a
+    uint8 tensor (0-255) or a float tensor in [0, 1], shaped (H, W), (1, H, W), (B, H, W)
+    or (B, 1, H, W); other sizes are resized. Digits must be white on black, as in MNIST
+    (invert dark-on-light pictures first). The result is `(pixels - mean) / std`, the
+    normalisation the weights were trained with.
+    """
+
+    def __init__(self, size: int = 28, mean: float = 0.0, std: float = 1.0) -> None:
+        self.size, self.mean, self.std = size, float(mean), float(std)
+
+    def __call__(self, image) -> torch.Tensor:
+        if not isinstance(image, torch.Tensor):
+            image = self._from_pil(image)
+        x = image.float() / 255 if image.dtype == torch.uint8 else image.float()
+        single = x.dim() == 2 or (x.dim() == 3 and x.shape[0] == 1)
+        if x.dim() == 2:
+            x = x.unsqueeze(0)
+        if x.dim() == 3:  # (1, H, W) one image, or (B, H, W) a batch: (B, 1, H, W) either way
+            x = x.unsqueeze(1)
+        if x.dim() != 4 or x.shape[1] != 1:
+            raise ValueError(
+                f"expected grayscale images (H, W), (1, H, W), (B, H, W) or (B, 1, H, W); "
+                f"got shape {tuple(image.shape)}"
+            )
+        if x.shape[-2:] != (self.size, self.size):
+            x = torch.nn.functional.interpolate(
+                x, size=(self.size, self.size), mode="bilinear", antialias=True
+            )
+        x = (x - self.mean) / self.std
+        return x[0] if single else x
+
+    def _from_pil(self, image) -> torch.Tensor:
+        if not hasattr(image, "convert"):
+            raise TypeError(f"expected a PIL image or a tensor, got {type(image).__name__}")
+        from PIL import Image
+
+        gray = image.convert("L")
+        if gray.size != (self.size, self.size):
+            gray = gray.resize((self.size, self.size), Image.Resampling.BILINEAR)
+        width, height = gray.size
+        return torch.frombuffer(bytearray(gray.tobytes()), dtype=torch.uint8).view(height, width)
+
+    def describe(self) -> str:
+        return (
+            f"grayscale {self.size}x{self.size} digits, white on black as in MNIST, pixels "
+            f"scaled to [0, 1] then normalised with mean {self.mean:g} and std {self.std:g}"
+        )
+
+    def __repr__(self) -> str:
+        return f"DigitImages(size={self.size}, mean={self.mean:g}, std={self.std:g})"
+
+
+class PrimerFeatures:
+    """The primer's people -> network inputs: (weight in lb, height in inches) pairs, shape
+    (2,) or (B, 2), become (weight - 135, height - 66), normalised as in training; (B, 2)."""
+
+    def __init__(
+        self, shift: Sequence[float] = (135.0, 66.0), mean: float = 0.0, std: float = 1.0
+    ) -> None:
+        self.shift, self.mean, self.std = tuple(map(float, shift)), float(mean), float(std)
+
+    def __call__(self, people) -> torch.Tensor:
+        x = torch.as_tensor(people, dtype=torch.float32)
+        x = x.unsqueeze(0) if x.dim() == 1 else x
+        if x.dim() != 2 or x.shape[1] != 2:
+            raise ValueError(f"expected (weight lb, height in) pairs, got shape {tuple(x.shape)}")
+        return ((x - torch.tensor(self.shift)) - self.mean) / self.std
+
+    def describe(self) -> str:
+        return (
+            "(weight in lb, height in inches) of a person, shifted by "
+            f"({self.shift[0]:g}, {self.shift[1]:g}) as in the primer"
+        )
+
+    def __repr__(self) -> str:
+        return f"PrimerFeatures(shift={self.shift}, mean={self.mean:g}, std={self.std:g})"
+
+
+class SeriesWindow:
+    """Raw series -> the forecaster's `(x, mask)`, each (B, input_length): the last
+    `input_length` values of each series, latest last; shorter series are left-padded with
+    zeros that `mask` marks False. One series (1-D tensor, array, list or pandas Series)
+    gives a batch of one; a list of series or a 2-D tensor (one series per row) a batch.
+
+    No scaling here: the forecaster scales each window itself. Weights trained with log
+    scaling (`positive=True`) need positive values and refuse others.
+    """
+
+    def __init__(self, input_length: int, positive: bool = False) -> None:
+        self.input_length, self.positive = int(input_length), bool(positive)
+
+    def __call__(self, series) -> tuple[torch.Tensor, torch.Tensor]:
+        if isinstance(series, torch.Tensor) and series.dim() == 2:
+            rows = list(series)
+        elif _is_one_series(series):
+            rows = [series]
+        else:
+            rows = list(series)
+        L = self.input_length
+        x = torch.zeros(len(rows), L)
+        mask = torch.zeros(len(rows), L, dtype=torch.bool)
+        for i, row in enumerate(rows):
+            values = torch.as_tensor(_values(row), dtype=torch.float32).flatten()[-L:]
+            if len(values) == 0 or not torch.isfinite(values).all():
+                raise ValueError(f"series {i} is empty or holds NaN/infinite values: fill them")
+            if self.positive and (values <= 0).any():
+                raise ValueError(
+                    f"series {i} has values <= 0; these weights were trained on positive "
+                    "series (log scaling) and cannot forecast it"
+                )
+            x[i, L - len(values) :] = values
+            mask[i, L - len(values) :] = True
+        return x, mask
+
+    def describe(self) -> str:
+        return (
+            f"raw values of each series, latest last; the last {self.input_length} are read "
+            "(shorter series left-padded and masked), each window scaled inside the network"
+            + ("; positive values only (log scaling)" if self.positive else "")
+        )
+
+    def __repr__(self) -> str:
+        return f"SeriesWindow(input_length={self.input_length}, positive={self.positive})"
+
+
+def _values(row):
+    return row.to_numpy() if hasattr(row, "to_numpy") else row
+
+
+def _is_one_series(series) -> bool:
+    """A flat sequence of numbers (tensor, array, pandas Series or list), not a list of them."""
+    if hasattr(series, "ndim"):  # tensors, arrays, pandas
+        return series.ndim <= 1
+    items = list(series)
+    return not items or not hasattr(items[0], "__len__")
