@@ -81,10 +81,13 @@ def runs_well(precision: str, device: str) -> bool:
 
 
 def resolve_precision(
-    precision: str, accelerator: str, required: str | None = None
+    precision: str, accelerator: str, required: str | None = None, unsupported: str = "refuse"
 ) -> tuple[str, str]:
-    """The precision to train in, and why: `precision` as configured, or the device's choice
-    for "auto". `required` is a precision the task must have (the perceptron rule: fp32)."""
+    """The one place a precision is decided, and why: `precision` as configured, or the
+    device's choice for "auto". `required` is a precision the task must have (the
+    perceptron rule: fp32). A precision the device does not compute in natively is refused
+    (`unsupported="refuse"`, training; bf16 on a CPU without it only warns: emulated,
+    slow) or replaced by the device's choice (`"auto"`: evaluating a GPU run on a CPU)."""
     device = device_type(accelerator)
     precision = SHORT_NAMES.get(str(precision), str(precision))
     if required is not None:
@@ -99,6 +102,8 @@ def resolve_precision(
         return chosen, f"auto: {why}"
     if precision in MIXED_OR_HALF and not runs_well(precision, device):
         suggestion, why = auto_precision(device)
+        if unsupported == "auto":
+            return suggestion, f"{precision} does not run natively here; auto: {why}"
         if device == "cpu" and precision.startswith("bf16"):  # emulated: works, slowly
             log.warning(
                 "trainer.precision=%s on %s is slow; trainer.precision=auto picks %s here",

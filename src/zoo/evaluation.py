@@ -7,7 +7,7 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
 from zoo.checkpoints import load_task
-from zoo.devices import auto_precision, device_type, resolve_precision, runs_well
+from zoo.devices import resolve_precision
 from zoo.errors import ConfigError, DataError
 from zoo.training import silence_lightning
 
@@ -54,17 +54,6 @@ def _nested_items(value, prefix: str):
             yield from _nested_items(item, f"{prefix}[{i}]")
 
 
-def evaluation_precision(run_precision: str, accelerator: str, precision: str | None) -> str:
-    """`precision` if given ("auto" resolved); else the run's, if this device computes in it,
-    else the device's own choice (a bf16 GPU run evaluated on a CPU without bf16: fp32)."""
-    if precision is not None:
-        return resolve_precision(precision, accelerator)[0]
-    device = device_type(accelerator)
-    if run_precision != "auto" and runs_well(str(run_precision), device):
-        return str(run_precision)
-    return auto_precision(device)[0]
-
-
 def evaluate(
     ckpt_path: str | Path,
     data_overrides: dict | None = None,
@@ -91,7 +80,13 @@ def evaluate(
     trainer = L.Trainer(
         accelerator=accelerator,
         devices=1,
-        precision=evaluation_precision(cfg.trainer.precision, accelerator, precision),
+        # the run's precision where this device computes in it, else the device's own
+        # (a bf16 GPU run evaluated on a CPU without bf16: fp32); `precision` if given
+        precision=resolve_precision(
+            precision or str(cfg.trainer.precision),
+            accelerator,
+            unsupported="refuse" if precision else "auto",
+        )[0],
         logger=logger,
         enable_progress_bar=not quiet,
         enable_model_summary=False,

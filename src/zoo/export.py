@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
+from zoo.inputs import normalise
+
 if TYPE_CHECKING:
     import lightning as L
 
@@ -29,7 +31,7 @@ class ExportedNetwork(nn.Module):
         self.in_std = float(hp.get("input_std", 1.0))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.network((x - self.in_mean) / self.in_std)
+        return self.network(normalise(x, self.in_mean, self.in_std))
 
 
 def example_input(task: L.LightningModule, batch: int = 2) -> torch.Tensor:

@@ -22,6 +22,7 @@ import torch
 import zoo
 from zoo.commands.outputs import check_outputs, prog
 from zoo.images import load_digits
+from zoo.inputs import predicted_classes
 from zoo.weights import DigitImages
 
 BATCH = 256
@@ -40,8 +41,8 @@ def checkpoint_classifier(checkpoint: str):
         )
 
     def classify(images):
-        probabilities = task.probabilities(task(images))
-        return probabilities, probabilities.argmax(dim=1)
+        logits = task(images)
+        return task.probabilities(logits), task.predict_classes(logits)
 
     names = task.hparams.class_names or [str(i) for i in range(task.num_classes)]
     return names, "p", classify
@@ -63,7 +64,7 @@ def weights_classifier(name: str):
 
     def classify(images):
         scores = model(transform(images))
-        return (scores if scores_only else scores.softmax(dim=1)), scores.argmax(dim=1)
+        return (scores if scores_only else scores.softmax(dim=1)), predicted_classes(scores)
 
     names = weights.meta["categories"] or [str(i) for i in range(10)]
     return names, "score" if scores_only else "p", classify

@@ -18,7 +18,6 @@ import logging
 
 import torch
 from omegaconf import DictConfig, OmegaConf
-from torch.utils.data import DataLoader
 
 from zoo.data.tensors import InMemoryDataModule
 from zoo.errors import ConfigError, DataError
@@ -27,7 +26,7 @@ from zoo.forecasting.metrics import seasonal_naive_scale
 from zoo.forecasting.panel import Panel, panel_from_frame, read_long_frame
 from zoo.forecasting.scaling import scaling_for
 from zoo.forecasting.sources import M3_FREQS, SOURCES, m3_group, m3_panel
-from zoo.forecasting.windows import PanelWindows, forecast_windows, last_windows
+from zoo.forecasting.windows import PanelWindows, last_windows
 
 log = logging.getLogger(__name__)
 FILE_SOURCES = ("csv", "parquet")
@@ -227,8 +226,6 @@ class PanelDataModule(InMemoryDataModule):
         if stage in (None, "test") and not hasattr(self, "test_set"):
             self.report_fallbacks("test")
             self.test_set = self._last_windows(history.concat(self.load_test_part()), history)
-        if stage == "predict" and not hasattr(self, "predict_set"):
-            self.predict_set = forecast_windows(history, self.input_length)
 
     def _training_windows(self, fit_part: Panel) -> PanelWindows:
         H = self.horizon
@@ -316,6 +313,3 @@ class PanelDataModule(InMemoryDataModule):
 
     def val_dataloader(self):
         return [] if self.val_set is None else self._loader(self.val_set)
-
-    def predict_dataloader(self) -> DataLoader:
-        return self._loader(self.predict_set)

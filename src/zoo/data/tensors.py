@@ -136,9 +136,6 @@ class InMemoryDataModule(L.LightningDataModule):
     def test_dataloader(self) -> DataLoader:
         return self._loader(self.test_set)
 
-    def predict_dataloader(self) -> DataLoader:
-        return self._loader(self.test_set)
-
     def _loader(self, dataset: TensorSet, training: bool = False) -> DataLoader:
         """Batches of `dataset`; a training loader shuffles (`EpochShuffle`) and marks its
         batches as `TrainingBatch`es."""

@@ -3,6 +3,7 @@
 import lightning as L
 import torch
 
+from zoo.inputs import predicted_classes
 from zoo.tasks.optim import configure_optimization
 
 
@@ -40,6 +41,10 @@ class ZooTask(L.LightningModule):
             prog_bar=True,
             sync_dist=not training,
         )
+
+    def predict_classes(self, scores: torch.Tensor) -> torch.Tensor:
+        """(B,) classes of (B, outputs) scores (`zoo.inputs.predicted_classes`)."""
+        return predicted_classes(scores)
 
     def log_accuracy(self, stage: str, predictions: torch.Tensor, y: torch.Tensor) -> None:
         accuracy = getattr(self, f"{stage}_acc")  # a torchmetrics Accuracy per stage

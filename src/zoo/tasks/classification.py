@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix
 
+from zoo.inputs import normalise
 from zoo.models import Perceptron, create_model
 from zoo.tasks.base import ZooTask
 from zoo.tasks.summaries import log_figure
@@ -70,7 +71,7 @@ class ClassificationTask(ZooTask):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Raw inputs -> logits, (B, 1) for two classes else (B, num_classes)."""
-        x = (x - self.hparams.input_mean) / self.hparams.input_std
+        x = normalise(x, self.hparams.input_mean, self.hparams.input_std)
         if self.hparams.channels_last and x.dim() == 4:
             x = x.contiguous(memory_format=torch.channels_last)
         return self.model(x)
@@ -81,11 +82,6 @@ class ClassificationTask(ZooTask):
             p = torch.sigmoid(logits[:, 0])
             return torch.stack([1 - p, p], dim=1)
         return logits.softmax(dim=1)
-
-    def predict_classes(self, logits: torch.Tensor) -> torch.Tensor:
-        if self.num_classes == 2:
-            return (logits[:, 0] > 0).long()
-        return logits.argmax(dim=1)
 
     def loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         binary = self.num_classes == 2
@@ -114,10 +110,6 @@ class ClassificationTask(ZooTask):
             self._misclassified += list(
                 zip(x[wrong].cpu(), preds[wrong].cpu(), y[wrong].cpu(), strict=True)
             )
-
-    def predict_step(self, batch, batch_idx):
-        x = batch[0] if isinstance(batch, (tuple, list)) else batch
-        return self.probabilities(self(x))
 
     def on_test_epoch_start(self) -> None:
         self._misclassified = []

@@ -196,9 +196,6 @@ class ForecastingTask(ZooTask):
             ]
             log_figure(self, "test/forecasts", forecast_grid(panels))
 
-    def predict_step(self, batch, batch_idx):
-        return self(batch["x"], batch["mask"])
-
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         super().on_save_checkpoint(checkpoint)
         if self.intervals is not None:

@@ -4,6 +4,7 @@ import torch
 from torchmetrics.classification import MulticlassAccuracy
 
 from zoo.errors import ConfigError
+from zoo.inputs import normalise
 from zoo.models import Perceptron, create_model
 from zoo.tasks.base import ZooTask
 
@@ -121,12 +122,7 @@ class PerceptronTask(ZooTask):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         with torch.autocast(x.device.type, enabled=False):  # thresholds decide in fp32
-            return self.model(((x - self.hparams.input_mean) / self.hparams.input_std).float())
-
-    def predict_classes(self, scores: torch.Tensor) -> torch.Tensor:
-        if self.num_classes == 2:
-            return (scores[:, 0] > 0).long()
-        return scores.argmax(dim=1)
+            return self.model(normalise(x, self.hparams.input_mean, self.hparams.input_std).float())
 
     def _step(self, batch, stage: str):
         x, y = batch
@@ -140,16 +136,12 @@ class PerceptronTask(ZooTask):
     def training_step(self, batch, batch_idx):
         x, y = batch
         self._step(batch, "train")  # before the update: what the rule is correcting
-        normalised = (x - self.hparams.input_mean) / self.hparams.input_std
+        normalised = normalise(x, self.hparams.input_mean, self.hparams.input_std)
         mistakes = self.optimizers().step(x=normalised, y=y)
         self.log("train/mistakes", float(mistakes), on_step=False, on_epoch=True, reduce_fx="sum")
 
     def test_step(self, batch, batch_idx):
         self._step(batch, "test")
-
-    def predict_step(self, batch, batch_idx):
-        x = batch[0] if isinstance(batch, (tuple, list)) else batch
-        return self.predict_classes(self(x))
 
     def configure_optimizers(self):
         if getattr(self.trainer.precision_plugin, "scaler", None) is not None:

@@ -20,6 +20,7 @@ from torch import nn
 
 from zoo.checkpoints import read_checkpoint
 from zoo.errors import DataError
+from zoo.inputs import predicted_classes
 from zoo.models import create_model
 from zoo.weights.record import Weights
 from zoo.weights.transforms import DigitImages, PrimerFeatures, SeriesWindow
@@ -144,7 +145,7 @@ def classification_accuracy(
     correct = 0
     for start in range(0, len(images), batch):
         scores = model(transform(images[start : start + batch]))
-        correct += int((scores.argmax(dim=1) == labels[start : start + batch]).sum())
+        correct += int((predicted_classes(scores) == labels[start : start + batch]).sum())
     return correct / len(images)
 
 

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 import torch
 
+from zoo.inputs import normalise
+
 
 class DigitImages:
     """MNIST-style digits -> normalised float tensors: (1, size, size) for one image,
@@ -40,7 +42,7 @@ class DigitImages:
             x = torch.nn.functional.interpolate(
                 x, size=(self.size, self.size), mode="bilinear", antialias=True
             )
-        x = (x - self.mean) / self.std
+        x = normalise(x, self.mean, self.std)
         return x[0] if single else x
 
     def _from_pil(self, image) -> torch.Tensor:
@@ -78,7 +80,7 @@ class PrimerFeatures:
         x = x.unsqueeze(0) if x.dim() == 1 else x
         if x.dim() != 2 or x.shape[1] != 2:
             raise ValueError(f"expected (weight lb, height in) pairs, got shape {tuple(x.shape)}")
-        return ((x - torch.tensor(self.shift)) - self.mean) / self.std
+        return normalise(x - torch.tensor(self.shift), self.mean, self.std)
 
     def describe(self) -> str:
         return (
