@@ -113,6 +113,7 @@ VALUE_RULES = {
     "trainer.devices": (_devices, '"auto", a number of devices >= 1, or a list of ids'),
     "trainer.precision": (lambda v: v in PRECISIONS, ", ".join(map(str, PRECISIONS[:7]))),
     "trainer.accelerator": (lambda v: v in ACCELERATORS, ", ".join(ACCELERATORS)),
+    "test_checkpoint": (lambda v: v in ("best", "last"), "best or last"),
     "task.lr": (_number, "a number > 0"),
     "task.weight_decay": (lambda v: _number(v, strict=False), "a number >= 0"),
     "task.momentum": (lambda v: _number(v, strict=False) and v < 1, "a number in [0, 1)"),

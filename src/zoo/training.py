@@ -110,6 +110,47 @@ def train(
     `datamodule`, when given, is the data in place of `cfg.data`'s (the Python API passes a
     panel that way; `cfg.data` still says its settings).
     """
+    output_dir, precision, settings = start_run(cfg)
+    datamodule = datamodule if datamodule is not None else build(cfg.data)
+    task = build_task(cfg, datamodule)
+    loggers = _instantiate_all(cfg.get("logger"))
+    callbacks, timer = run_callbacks(cfg, datamodule, extra_callbacks)
+    trainer: L.Trainer = build(
+        cfg.trainer,
+        precision=precision,
+        logger=loggers or False,
+        callbacks=callbacks,
+        default_root_dir=str(output_dir),
+        enable_progress_bar=not cfg.quiet
+        and any(isinstance(c, RichProgressBar) for c in callbacks),
+        enable_model_summary=not cfg.quiet,
+    )
+    if cfg.get("ckpt_path"):
+        check_resumable(cfg.ckpt_path, task)
+    fit(trainer, task, datamodule, cfg.get("ckpt_path"), output_dir)
+    metrics = {
+        k: float(v)
+        for k, v in trainer.callback_metrics.items()
+        if v.numel() == 1 and not k.endswith("_step")
+    }
+    metrics["time/fit_s"] = timer.time_elapsed("train")
+    if getattr(task, "needs_rolling_calibration", False):
+        calibrate_by_refit(cfg, datamodule, task, output_dir / "checkpoints")
+    if cfg.test:
+        checkpoint = tested_checkpoint(callbacks, cfg.get("test_checkpoint", "best"))
+        results = trainer.test(
+            task, datamodule=datamodule, ckpt_path=checkpoint, verbose=not cfg.quiet
+        )
+        metrics.update({k: float(v) for k, v in results[0].items()})
+        metrics["time/test_s"] = timer.time_elapsed("test")
+    if trainer.is_global_zero:
+        record_run(cfg, output_dir, settings, metrics, loggers)
+    return metrics
+
+
+def start_run(cfg: DictConfig) -> tuple[Path, str, dict]:
+    """Check the config and the run folder before any work; write the resolved config.yaml.
+    Returns (run folder, the precision resolved, the resolved settings)."""
     check_values(cfg)
     if cfg.quiet:
         silence_lightning()
@@ -128,13 +169,13 @@ def train(
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     if cfg.get("matmul_precision"):
         torch.set_float32_matmul_precision(cfg.matmul_precision)
+    return output_dir, precision, settings
 
-    datamodule = datamodule if datamodule is not None else build(cfg.data)
-    task = build_task(cfg, datamodule)
-    loggers = _instantiate_all(cfg.get("logger"))
-    callbacks = _instantiate_all(cfg.get("callbacks")) + list(extra_callbacks or [])
-    # seconds of fitting (training + validation) and testing, reported; a config's own
-    # Timer (e.g. one with a `duration` that stops training) is the one read
+
+def run_callbacks(cfg: DictConfig, datamodule, extra: list | None) -> tuple[list, Timer]:
+    """The config's callbacks and `extra`, with a Timer (the config's own if it has one, e.g.
+    with a `duration`), no monitored checkpoint without validation, no bar under quiet."""
+    callbacks = _instantiate_all(cfg.get("callbacks")) + list(extra or [])
     timer = next((c for c in callbacks if isinstance(c, Timer)), None)
     if timer is None:
         timer = Timer()
@@ -143,20 +184,13 @@ def train(
         callbacks = [c for c in callbacks if not getattr(c, "monitor", None)]
     if cfg.quiet:
         callbacks = [c for c in callbacks if not isinstance(c, RichProgressBar)]
-    trainer: L.Trainer = build(
-        cfg.trainer,
-        precision=precision,
-        logger=loggers or False,
-        callbacks=callbacks,
-        default_root_dir=str(output_dir),
-        enable_progress_bar=not cfg.quiet
-        and any(isinstance(c, RichProgressBar) for c in callbacks),
-        enable_model_summary=not cfg.quiet,
-    )
-    if cfg.get("ckpt_path"):
-        check_resumable(cfg.ckpt_path, task)
+    return callbacks, timer
+
+
+def fit(trainer: L.Trainer, task, datamodule, ckpt_path, output_dir: Path) -> None:
+    """`trainer.fit`, with Ctrl+C turned into zoo's message (Lightning exits quietly)."""
     try:
-        trainer.fit(task, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+        trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path)
     except SystemExit:  # Lightning exits after Ctrl+C (its own notice is silenced by quiet)
         if not trainer.interrupted:
             raise
@@ -166,45 +200,30 @@ def train(
             f"interrupted (Ctrl+C) in epoch {trainer.current_epoch}; {output_dir} keeps "
             f"what was written{resume}"
         ) from None
-    metrics = {
-        k: float(v)
-        for k, v in trainer.callback_metrics.items()
-        if v.numel() == 1 and not k.endswith("_step")
-    }
-    metrics["time/fit_s"] = timer.time_elapsed("train")
-    if getattr(task, "needs_rolling_calibration", False):
-        calibrate_by_refit(cfg, datamodule, task, output_dir / "checkpoints")
 
-    if cfg.test:
-        if cfg.get("test_checkpoint", "best") not in ("best", "last"):
-            raise ConfigError(f"test_checkpoint is best or last, not {cfg.test_checkpoint!r}")
-        best = next(
-            (
-                c.best_model_path
-                for c in callbacks
-                if isinstance(c, ModelCheckpoint) and c.monitor and c.best_model_path
-            ),
-            None,
-        )
-        if cfg.get("test_checkpoint", "best") == "last":
-            best = None  # the weights as training left them
-        results = trainer.test(task, datamodule=datamodule, ckpt_path=best, verbose=not cfg.quiet)
-        metrics.update({k: float(v) for k, v in results[0].items()})
-        metrics["time/test_s"] = timer.time_elapsed("test")
 
-    for logger in loggers if trainer.is_global_zero else []:
-        if isinstance(logger, TensorBoardLogger):  # the HPARAMS tab: settings beside results
+def tested_checkpoint(callbacks: list, which: str) -> str | None:
+    """The checkpoint the test reads: "best" by val/loss (when one was monitored), or None
+    for "last", the weights as training left them."""
+    if which == "last":
+        return None
+    monitored = (c for c in callbacks if isinstance(c, ModelCheckpoint) and c.monitor)
+    return next((c.best_model_path for c in monitored if c.best_model_path), None)
+
+
+def record_run(cfg, output_dir: Path, settings: dict, metrics: dict, loggers: list) -> None:
+    """metrics.json, TensorBoard's HPARAMS tab (settings beside results) and the report."""
+    for logger in loggers:
+        if isinstance(logger, TensorBoardLogger):
             hparams = {k: settings[k] for k in ("model", "task", "data", "trainer", "seed")}
             logger.log_hyperparams(
                 hparams, {f"hp/{k.replace('/', '_')}": v for k, v in metrics.items()}
             )
             logger.finalize("success")
-    if trainer.is_global_zero:
-        finite = {k: v if math.isfinite(v) else None for k, v in metrics.items()}  # JSON: null
-        (output_dir / "metrics.json").write_text(json.dumps(finite, indent=1, sort_keys=True))
-        if not cfg.quiet:
-            report(output_dir, metrics)
-    return metrics
+    finite = {k: v if math.isfinite(v) else None for k, v in metrics.items()}  # JSON: null
+    (output_dir / "metrics.json").write_text(json.dumps(finite, indent=1, sort_keys=True))
+    if not cfg.quiet:
+        report(output_dir, metrics)
 
 
 def report(output_dir: Path, metrics: dict[str, float]) -> None:

@@ -239,25 +239,9 @@ def panel_from_frame(
         raise DataError(f"unknown fill {fill!r}; choose interpolate or ffill")
     frame = frame.reset_index(drop=True)
     rows = np.arange(1, len(frame) + 1, dtype=np.int64)
-    for role, column in (("id", id_col), ("time", time_col), ("value", value_col)):
-        if column is not None and column not in frame.columns:
-            columns = ", ".join(map(str, frame.columns))
-            raise DataError(
-                f"{source} has no {role} column {column!r}; its columns: {columns}. "
-                f"Name the right one with {options[role]}"
-            )
-    if frame.empty:
-        raise DataError(f"{source} holds no rows")
+    _check_columns(frame, {"id": id_col, "time": time_col, "value": value_col}, source, options)
     values = _checked_values(frame[value_col], rows, value_col, source)
-
-    # ids as integer codes (labels in order of first appearance): no string per row
-    if id_col is None:
-        codes, labels = np.zeros(len(frame), dtype=np.int64), np.array(["series"], dtype=object)
-    else:
-        codes, labels = pd.factorize(frame[id_col], sort=False)
-        if (codes < 0).any():
-            raise DataError(f"column {id_col!r} of {source} is empty at {_rows(rows[codes < 0])}")
-        labels = np.asarray([str(label) for label in labels], dtype=object)
+    codes, labels = _series_codes(frame, id_col, rows, source)
     if time_col is None:  # rows in time order: the position within the series
         times, step = pd.Series(codes).groupby(codes).cumcount(), 1
     else:
@@ -265,29 +249,13 @@ def panel_from_frame(
     times = times.to_numpy()
     del frame
 
-    # rows out of time order within their series, in file order
-    codes = codes.astype(np.int32 if len(labels) < 2**31 else np.int64)
-    by_series = np.argsort(codes, kind="stable")
-    series_codes, series_times = codes[by_series], times[by_series]
-    later = (series_codes[1:] == series_codes[:-1]) & (series_times[1:] < series_times[:-1])
-    backwards = rows[by_series[1:][later]]
-    del by_series, series_codes, series_times, later
+    backwards = _rows_out_of_order(codes, times, rows)
     order = np.lexsort((times, codes))  # by series, then time
     codes, times, values, rows = codes[order], times[order], values[order], rows[order]
     del order
     first_of_series = np.ones(len(codes), dtype=bool)
     first_of_series[1:] = codes[1:] != codes[:-1]
-
-    repeated = np.zeros(len(codes), dtype=bool)
-    repeated[1:] = ~first_of_series[1:] & (times[1:] == times[:-1])
-    repeated[:-1] |= repeated[1:]
-    if repeated.any():
-        first = int(np.argmax(repeated))
-        raise DataError(
-            f"{source} has {int(repeated.sum())} rows that repeat a (series, time) pair, at "
-            f"{_rows(rows[repeated])} (first: series {labels[codes[first]]!r} at "
-            f"{times[first]}); keep one row per series and time"
-        )
+    _refuse_repeats(codes, times, rows, labels, first_of_series, source)
     if len(backwards):
         if not sort:
             raise DataError(
@@ -299,21 +267,76 @@ def panel_from_frame(
             len(backwards),
             _rows(backwards),
         )
-    blank = np.isnan(values)
-    if blank.any():
-        if fill is None:
-            raise DataError(
-                f"column {value_col!r} of {source} has {int(blank.sum())} missing values, at "
-                f"{_rows(rows[blank])}; fill them in the file, or pass {options['fill']}"
-            )
-        values = _filled(values, codes, fill)
-        if np.isnan(values).any():
-            empty = labels[codes[np.isnan(values)][0]]
-            raise DataError(f"{source}: series {empty!r} has no values to fill from")
-
-    # one regular step within every series: a skipped period is a gap, not a new step
+    values = _blanks_filled(values, codes, rows, labels, value_col, source, fill, options)
     if step is None:  # dates: the panel's one frequency
         step = _infer_date_step(times, codes, first_of_series, labels, rows, source)
+    _refuse_skipped_periods(codes, times, rows, labels, first_of_series, step, source)
+    return _panel_of(values, times, codes, labels, first_of_series, step, source)
+
+
+def _check_columns(frame: pd.DataFrame, columns: dict, source: str, options: dict) -> None:
+    for role, column in columns.items():
+        if column is not None and column not in frame.columns:
+            found = ", ".join(map(str, frame.columns))
+            raise DataError(
+                f"{source} has no {role} column {column!r}; its columns: {found}. "
+                f"Name the right one with {options[role]}"
+            )
+    if frame.empty:
+        raise DataError(f"{source} holds no rows")
+
+
+def _series_codes(frame: pd.DataFrame, id_col, rows: np.ndarray, source: str):
+    """(integer code per row, the ids in order of first appearance): no string per row."""
+    if id_col is None:
+        return np.zeros(len(frame), dtype=np.int32), np.array(["series"], dtype=object)
+    codes, labels = pd.factorize(frame[id_col], sort=False)
+    if (codes < 0).any():
+        raise DataError(f"column {id_col!r} of {source} is empty at {_rows(rows[codes < 0])}")
+    labels = np.asarray([str(label) for label in labels], dtype=object)
+    return codes.astype(np.int32 if len(labels) < 2**31 else np.int64), labels
+
+
+def _rows_out_of_order(codes: np.ndarray, times: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Data rows that come after a later time of their own series, in file order."""
+    by_series = np.argsort(codes, kind="stable")
+    series_codes, series_times = codes[by_series], times[by_series]
+    later = (series_codes[1:] == series_codes[:-1]) & (series_times[1:] < series_times[:-1])
+    return rows[by_series[1:][later]]
+
+
+def _refuse_repeats(codes, times, rows, labels, first_of_series, source: str) -> None:
+    repeated = np.zeros(len(codes), dtype=bool)
+    repeated[1:] = ~first_of_series[1:] & (times[1:] == times[:-1])
+    repeated[:-1] |= repeated[1:]
+    if repeated.any():
+        first = int(np.argmax(repeated))
+        raise DataError(
+            f"{source} has {int(repeated.sum())} rows that repeat a (series, time) pair, at "
+            f"{_rows(rows[repeated])} (first: series {labels[codes[first]]!r} at "
+            f"{times[first]}); keep one row per series and time"
+        )
+
+
+def _blanks_filled(values, codes, rows, labels, value_col, source, fill, options):
+    """The values, blanks refused by row or filled within their series (`fill`)."""
+    blank = np.isnan(values)
+    if not blank.any():
+        return values
+    if fill is None:
+        raise DataError(
+            f"column {value_col!r} of {source} has {int(blank.sum())} missing values, at "
+            f"{_rows(rows[blank])}; fill them in the file, or pass {options['fill']}"
+        )
+    values = _filled(values, codes, fill)
+    if np.isnan(values).any():
+        empty = labels[codes[np.isnan(values)][0]]
+        raise DataError(f"{source}: series {empty!r} has no values to fill from")
+    return values
+
+
+def _refuse_skipped_periods(codes, times, rows, labels, first_of_series, step, source) -> None:
+    """One regular step within every series: a skipped period is a gap, not a new step."""
     irregular = np.zeros(len(codes), dtype=bool)
     irregular[1:] = ~first_of_series[1:] & (times[1:] != _next_times(times[:-1], step))
     if irregular.any():
@@ -324,6 +347,8 @@ def panel_from_frame(
             f"period ({step}); periods are skipped before {_rows(rows[irregular])}"
         )
 
+
+def _panel_of(values, times, codes, labels, first_of_series, step, source: str) -> Panel:
     series_ids = labels[codes[first_of_series]]
     lengths = np.diff(np.append(np.flatnonzero(first_of_series), len(codes)))
     single = lengths < 2
