@@ -43,6 +43,8 @@ def build_task(cfg: DictConfig, datamodule: InMemoryDataModule) -> L.LightningMo
     accepted = model_arguments(name)
     model_kwargs = {k: v for k, v in datamodule.dims.items() if k in accepted}
     for key, value in model_cfg.items():
+        if value is None and key in model_kwargs:  # null: the data decides
+            continue
         if key in model_kwargs and model_kwargs[key] != value:
             log.warning("model.%s=%s overrides the data's %s", key, value, model_kwargs[key])
         model_kwargs[key] = value
