@@ -34,7 +34,7 @@ from hydra.utils import instantiate
 from torch.utils.flop_counter import FlopCounterMode
 
 from zoo.configs import CONF_DIR, compose_config
-from zoo.training import build_task, trainer_precision
+from zoo.runs.training import build_task, trainer_precision
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 0.99

@@ -14,7 +14,7 @@ from omegaconf import OmegaConf
 
 import zoo
 from zoo.configs import compose_config as compose_from
-from zoo.training import build_task, trainer_precision
+from zoo.runs.training import build_task, trainer_precision
 
 from .conftest import CONF_DIR, write_small_mnist
 

@@ -9,7 +9,7 @@ import yaml
 
 import zoo
 from zoo.devices import resolve_precision
-from zoo.training import train  # imports Lightning (and torch._dynamo) before any faking
+from zoo.runs.training import train  # imports Lightning (and torch._dynamo) before any faking
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_a_run_states_and_records_the_precision_it_chose(
     cfg = config(
         "model=mlp", "data=xor", "trainer.precision=auto", "trainer.max_epochs=1", "logger=none"
     )
-    with caplog.at_level(logging.INFO, logger="zoo.training"):
+    with caplog.at_level(logging.INFO, logger="zoo.runs.training"):
         train(cfg)
     assert f"precision {expected} (auto: a CPU with" in caplog.text
     written = yaml.safe_load(Path(cfg.output_dir, "config.yaml").read_text())

@@ -18,8 +18,8 @@ from PIL import Image
 
 import zoo
 from zoo.configs import check_values
-from zoo.evaluation import evaluate
 from zoo.images import load_digit, load_digits
+from zoo.runs.evaluation import evaluate
 
 from .conftest import ROOT, compose_config
 

@@ -11,8 +11,8 @@ import yaml
 from PIL import Image
 
 import zoo
-from zoo.evaluation import evaluate
-from zoo.export import ExportedNetwork, example_input, export_onnx, export_torchscript
+from zoo.runs.evaluation import evaluate
+from zoo.runs.export import ExportedNetwork, example_input, export_onnx, export_torchscript
 
 from .conftest import ROOT, compose_config, digit_like_images, write_small_mnist
 

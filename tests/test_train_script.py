@@ -91,7 +91,7 @@ def test_saved_module_and_reloaded_module_agree_exactly(config, tmp_path):
     import lightning as L
     from hydra.utils import instantiate
 
-    from zoo.training import build_task
+    from zoo.runs.training import build_task
 
     cfg = config("model=mlp", "data=xor")
     datamodule = instantiate(cfg.data)

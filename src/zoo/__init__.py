@@ -18,30 +18,31 @@ _LAZY = {  # name -> the module that defines it
     "create_model": "zoo.models",
     "list_models": "zoo.models",
     "register_model": "zoo.models",
-    "load_model": "zoo.checkpoints",
-    "load_task": "zoo.checkpoints",
-    "train": "zoo.training",
+    "load_model": "zoo.runs.checkpoints",
+    "load_task": "zoo.runs.checkpoints",
+    "train": "zoo.runs.training",
     "get_weights": "zoo.weights",
     "list_weights": "zoo.weights",
 }
 _SUBMODULES = {
-    "checkpoints",
+    "commands",
     "compatibility",
     "configs",
     "data",
     "devices",
     "forecasting",
+    "inputs",
     "models",
+    "runs",
     "tasks",
-    "training",
     "weights",
 }
 
 if TYPE_CHECKING:
-    from zoo.checkpoints import load_model, load_task
     from zoo.forecasting.estimator import Forecaster
     from zoo.models import create_model, list_models, register_model
-    from zoo.training import train
+    from zoo.runs.checkpoints import load_model, load_task
+    from zoo.runs.training import train
     from zoo.weights import get_weights, list_weights
 
 

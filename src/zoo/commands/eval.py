@@ -17,7 +17,7 @@ from zoo.errors import ZooError
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="eval")
 def main(cfg: DictConfig) -> None:
-    from zoo.evaluation import evaluate  # torch and Lightning load here, not for --help
+    from zoo.runs.evaluation import evaluate  # torch and Lightning load here, not for --help
 
     try:
         metrics = evaluate(

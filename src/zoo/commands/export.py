@@ -15,7 +15,7 @@ import torch
 
 import zoo
 from zoo.commands.outputs import check_outputs, prog
-from zoo.export import ExportedNetwork, example_input, export_onnx, export_torchscript
+from zoo.runs.export import ExportedNetwork, example_input, export_onnx, export_torchscript
 
 
 def main(argv: list[str] | None = None) -> None:

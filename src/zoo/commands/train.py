@@ -15,7 +15,7 @@ from zoo.errors import ZooError
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="train")
 def run(cfg: DictConfig) -> float | None:
-    from zoo.training import train  # torch and Lightning load here, not for --help
+    from zoo.runs.training import train  # torch and Lightning load here, not for --help
 
     try:
         metrics = train(cfg)

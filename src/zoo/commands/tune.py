@@ -22,7 +22,7 @@ from zoo.configs import CONF_DIR
 def main(cfg: DictConfig) -> None:
     if importlib.util.find_spec("optuna") is None:
         sys.exit("error: zoo tune needs Optuna: pip install 'zoo-classic-nets[tune]'")
-    from zoo.tuning import parse_search_space, tune
+    from zoo.runs.tuning import parse_search_space, tune
 
     try:
         space = parse_search_space(list(cfg.tune.space))

@@ -149,10 +149,10 @@ class Forecaster:
 
     def _train(self, panel: Panel, output_dir: Path | None = None):
         """Train the network on `panel` as `scripts/train.py model=rnn data=csv` would."""
-        from zoo.checkpoints import read_checkpoint
         from zoo.configs import CONF_DIR, compose_config
         from zoo.data import PanelDataModule
-        from zoo.training import train
+        from zoo.runs.checkpoints import read_checkpoint
+        from zoo.runs.training import train
 
         output_dir = output_dir or self.output_dir or Path(tempfile.mkdtemp(prefix="zoo-fc-"))
         overrides = [
@@ -428,7 +428,7 @@ class Forecaster:
     def from_checkpoint(cls, path: str | Path, alias: str | None = None) -> Forecaster:
         """The network of a checkpoint written by `scripts/train.py model=rnn ...`, with the
         intervals and frequency it recorded (read safely: tensors and plain values only)."""
-        from zoo.checkpoints import read_checkpoint
+        from zoo.runs.checkpoints import read_checkpoint
 
         network, intervals, freq = _read_forecaster_checkpoint(path)
         fc = cls(
@@ -464,7 +464,7 @@ def network_overrides(kwargs: dict) -> list[str]:
 
 def _read_forecaster_checkpoint(path):
     """(network, intervals or None, frequency or None) of a forecaster's checkpoint."""
-    from zoo.checkpoints import load_model, read_checkpoint
+    from zoo.runs.checkpoints import load_model, read_checkpoint
 
     network = load_model(path)
     if not hasattr(network, "horizon"):

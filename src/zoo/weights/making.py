@@ -18,10 +18,10 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from zoo.checkpoints import read_checkpoint
 from zoo.errors import DataError
 from zoo.inputs import predicted_classes
 from zoo.models import create_model
+from zoo.runs.checkpoints import read_checkpoint
 from zoo.weights.record import Weights
 from zoo.weights.transforms import DigitImages, PrimerFeatures, SeriesWindow
 

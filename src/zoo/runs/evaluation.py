@@ -6,10 +6,10 @@ import lightning as L
 from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
-from zoo.checkpoints import load_task
 from zoo.devices import resolve_precision
 from zoo.errors import ConfigError, DataError
-from zoo.training import silence_lightning
+from zoo.runs.checkpoints import load_task
+from zoo.runs.training import silence_lightning
 
 
 def run_config(ckpt_path: str | Path) -> DictConfig:

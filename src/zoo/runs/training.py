@@ -13,13 +13,13 @@ from lightning.pytorch.callbacks import ModelCheckpoint, RichProgressBar, Timer
 from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
-from zoo.checkpoints import check_resumable, read_checkpoint
 from zoo.compatibility import check_pairing
 from zoo.configs import check_values, refuse_existing_run
 from zoo.data.tensors import InMemoryDataModule
 from zoo.devices import resolve_precision
 from zoo.errors import ConfigError, ZooError
 from zoo.models import model_arguments
+from zoo.runs.checkpoints import check_resumable, read_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -257,11 +257,11 @@ def calibrate_by_refit(cfg: DictConfig, datamodule, task, checkpoints: Path) -> 
     refitted once). Refitted, not reused: the trained network has learnt from those windows,
     so its errors there would be too small and its intervals too narrow.
     """
-    from zoo.checkpoints import load_model
     from zoo.data import PanelDataModule
     from zoo.forecasting.backtest import calibrate, calibration_windows
     from zoo.forecasting.forecasters import NetworkForecaster
     from zoo.forecasting.intervals import MIN_CALIBRATION
+    from zoo.runs.checkpoints import load_model
 
     history, H = datamodule.load_history(), datamodule.horizon
     needed = datamodule.min_input_length + 2 * H + (0 if datamodule.final_fit else H)

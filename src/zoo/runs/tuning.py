@@ -69,7 +69,7 @@ def tune(
     """Run (or continue) the study `study_name` in `storage`; returns the optuna Study."""
     import optuna
 
-    from zoo.training import train
+    from zoo.runs.training import train
 
     study = optuna.create_study(
         study_name=study_name,
