@@ -82,9 +82,9 @@ def test_every_registered_model_has_a_config_and_every_config_a_model():
 
 
 def default_data(group: str, option: str) -> str:
-    """The data option that conf/<group>/<option>.yaml picks (`override /data: NAME`)."""
+    """The data option that conf/<group>/<option>.yaml picks (`override /data...: NAME`)."""
     defaults = yaml.safe_load((CONF_DIR / group / f"{option}.yaml").read_text())["defaults"]
-    return next(d["override /data"] for d in defaults if "override /data" in d)
+    return next(v for d in defaults for k, v in d.items() if k.startswith("override /data"))
 
 
 @pytest.mark.parametrize("model", MODEL_OPTIONS)
@@ -225,7 +225,8 @@ def test_code_defaults_equal_the_yaml_defaults():
         return list(code) == config if isinstance(code, tuple) else code == config
 
     for name in MODEL_OPTIONS:
-        settings = yaml.safe_load((CONF_DIR / "model" / f"{name}.yaml").read_text())["model"]
+        settings = yaml.safe_load((CONF_DIR / "model" / f"{name}.yaml").read_text())
+        settings.pop("defaults", None)
         parameters = inspect.signature(get_model_builder(settings.pop("name"))).parameters
         for key, value in settings.items():
             if value is None and key == "scaling":  # null in the YAML: the data decides
@@ -236,3 +237,12 @@ def test_code_defaults_equal_the_yaml_defaults():
         parameters = inspect.signature(get_class(settings.pop("_target_"))).parameters
         for key, value in settings.items():
             assert same(parameters[key].default, value), (path.stem, key)
+
+
+def test_only_recipes_and_experiments_are_global_groups():
+    """What runs is what you typed plus files you can point at: a model file holds the
+    model's settings (and picks its default data and task), not keys all over the config."""
+    for path in CONF_DIR.glob("*/*.yaml"):
+        header = path.read_text().splitlines()[0]
+        is_global = header == "# @package _global_"
+        assert is_global == (path.parent.name in ("recipe", "experiment")), path
