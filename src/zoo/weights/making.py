@@ -288,9 +288,9 @@ def write_weights(
     card = {**card, "file": path.name, "file_size": len(data)}
     card["sha256"] = hashlib.sha256(data).hexdigest()
     card_path.write_text(json.dumps(card, indent=2) + "\n")
-    if card["sha256"] != weights.sha256:  # the record in zoo/weights.py must follow the file
+    if card["sha256"] != weights.sha256:  # the record in zoo/weights/registry.py follows the file
         print(
-            f"{weights.id}: a new file; record its digest in src/zoo/weights.py: "
+            f"{weights.id}: a new file; record its digest in src/zoo/weights/registry.py: "
             f'sha256="{card["sha256"]}"'
         )
     return path, card_path
