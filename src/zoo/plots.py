@@ -88,3 +88,80 @@ def forecast_grid(panels: list[tuple], columns: int = 3):
     axes.flat[0].legend(loc="upper left", fontsize=7)
     fig.tight_layout()
     return fig
+
+
+# -- what the networks learn ------------------------------------------------------------------
+
+
+def decision_boundary_figure(
+    predict, points: torch.Tensor, labels: torch.Tensor, title: str = "", resolution: int = 150
+):
+    """The plane around 2-D `points`, shaded by `predict` ((N, 2) inputs -> (N,) probability
+    of class 1, or 0/1 classes), its 0.5 contour (the decision boundary) and the points,
+    coloured by their `labels`."""
+    points, labels = points.float().cpu(), labels.cpu()
+    low, high = points.min(0).values, points.max(0).values
+    margin = 0.15 * (high - low).clamp_min(1e-3)
+    xs = torch.linspace(float(low[0] - margin[0]), float(high[0] + margin[0]), resolution)
+    ys = torch.linspace(float(low[1] - margin[1]), float(high[1] + margin[1]), resolution)
+    grid_y, grid_x = torch.meshgrid(ys, xs, indexing="ij")
+    with torch.no_grad():
+        grid = torch.stack([grid_x.reshape(-1), grid_y.reshape(-1)], dim=1)
+        surface = predict(grid).float().reshape(resolution, resolution).cpu()
+    fig = Figure(figsize=(4, 4), dpi=100)
+    ax = fig.subplots()
+    ax.contourf(grid_x, grid_y, surface, levels=torch.linspace(0, 1, 11).tolist(), cmap="RdBu_r",
+                alpha=0.55, vmin=0, vmax=1)  # fmt: skip
+    if surface.min() < 0.5 < surface.max():
+        ax.contour(grid_x, grid_y, surface, levels=[0.5], colors="black", linewidths=1.2)
+    ax.scatter(points[:, 0], points[:, 1], c=labels, cmap="RdBu_r", vmin=0, vmax=1, s=14,
+               edgecolors="black", linewidths=0.4)  # fmt: skip
+    ax.set(xlabel="x1", ylabel="x2", title=title)
+    fig.tight_layout()
+    return fig
+
+
+def _image_grid(images, titles: list[str], columns: int, symmetric: bool):
+    """Small images side by side (a (N, H, W) tensor, or a list of (H, W) of any sizes),
+    diverging colours around 0 when `symmetric`."""
+    rows = (len(images) + columns - 1) // columns
+    fig = Figure(figsize=(1.3 * columns, 1.45 * rows), dpi=100)
+    axes = fig.subplots(rows, columns, squeeze=False)
+    limit = max(float(image.abs().max()) for image in images) or 1.0
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, image, title in zip(axes.flat, images, titles, strict=False):
+        if symmetric:
+            ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+        else:
+            ax.imshow(image, cmap="gray", interpolation="nearest")
+        ax.set_title(title, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def conv_filters_figure(weight: torch.Tensor):
+    """A convolution's filters, (out, in, k, k): each output channel's kernel on its first
+    input channel, red positive and blue negative."""
+    kernels = weight.detach().float().cpu()[:, 0]
+    return _image_grid(kernels, [f"filter {i}" for i in range(len(kernels))], 8, True)
+
+
+def feature_maps_figure(image: torch.Tensor, maps: torch.Tensor):
+    """One input image, then each channel of the feature maps (C, h, w) it produces."""
+    images = [image.detach().float().cpu().reshape(image.shape[-2:]), *maps.detach().float().cpu()]
+    titles = ["input", *(f"map {i}" for i in range(len(maps)))]
+    return _image_grid(images, titles, 8, False)
+
+
+def digit_templates_figure(weight: torch.Tensor, class_names: list[str]):
+    """A linear classifier's weights over 28x28 inputs, (classes, 784), as one template per
+    class: red pixels vote for the class, blue against."""
+    templates = weight.detach().float().cpu().reshape(len(weight), 28, 28)
+    return _image_grid(templates, [f"'{name}'" for name in class_names], 5, True)
+
+
+def figure_pixels(fig) -> tuple[int, int]:
+    """(width, height) of `fig` in pixels, as saved."""
+    width, height = fig.get_size_inches() * fig.dpi
+    return round(width), round(height)

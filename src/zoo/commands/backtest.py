@@ -21,7 +21,7 @@ training data give it in-sample forecasts, which a reused network has seen: on M
 the test part lies after the training parts. Intervals: the network's are the conformal
 intervals it carries (calibrated on its validation forecasts); each baseline's are
 calibrated by its own backtest on the values before the first cutoff. The RNN + Theta
-hybrid (rnn+Theta: the mean of the network's and Theta's forecasts, see the README) gets
+hybrid (rnn+Theta: the mean of the network's and Theta's forecasts, see docs/m3.md) gets
 intervals that way only with --refit (the reused network has trained on those windows).
 """
 

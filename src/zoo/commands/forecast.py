@@ -21,7 +21,7 @@ months ahead) in place of CHECKPOINT. A network refuses series it cannot serve: 
 for one trained on positive series (log scaling), and dates of another frequency than it
 trained on (unless --force-freq). --hybrid writes the RNN + Theta hybrid (column
 rnn+Theta): the mean of the network's forecasts and statsforecast's Theta fitted on each
-series (the most accurate on M3 monthly and quarterly, see the README); it has no
+series (the most accurate on M3 monthly and quarterly, see docs/m3.md); it has no
 intervals (the stored ones are the network's alone), so none are written.
 """
 

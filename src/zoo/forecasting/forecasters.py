@@ -108,7 +108,7 @@ def hybrid(network: torch.Tensor, statistical: torch.Tensor) -> torch.Tensor:
     statistical method's (statsforecast's Theta) for the same series; the network's alone
     where the statistical forecast is missing (NaN: statsforecast's fallback on series
     shorter than a season). The plain mean was chosen on M3 monthly's validation part,
-    never its test part (README, "Forecasting": the hybrid's table).
+    never its test part (docs/m3.md: the hybrid's table).
     """
     network, statistical = network.float(), statistical.float()
     return torch.where(statistical.isfinite(), 0.5 * (network + statistical), network)

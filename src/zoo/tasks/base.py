@@ -5,6 +5,7 @@ import torch
 
 from zoo.inputs import predicted_classes
 from zoo.tasks.optim import configure_optimization
+from zoo.tasks.summaries import log_decision_boundary
 
 
 class ZooTask(L.LightningModule):
@@ -41,6 +42,18 @@ class ZooTask(L.LightningModule):
             prog_bar=True,
             sync_dist=not training,
         )
+
+    def class_one_probability(self, x: torch.Tensor) -> torch.Tensor:
+        """(B,) the probability of class 1 for raw inputs (0 or 1 for the perceptron, which
+        has no probabilities): what a decision-boundary picture shades."""
+        scores = self(x)
+        if hasattr(self, "probabilities"):
+            return self.probabilities(scores)[:, 1]
+        return self.predict_classes(scores).float()
+
+    def on_train_epoch_end(self) -> None:
+        if self.data_kind == "classification":
+            log_decision_boundary(self)
 
     def predict_classes(self, scores: torch.Tensor) -> torch.Tensor:
         """(B,) classes of (B, outputs) scores (`zoo.inputs.predicted_classes`)."""

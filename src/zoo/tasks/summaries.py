@@ -9,3 +9,35 @@ def log_figure(module: L.LightningModule, tag: str, figure) -> None:
     for logger in module.loggers:
         if isinstance(logger, TensorBoardLogger):
             logger.experiment.add_figure(tag, figure, global_step=module.global_step, close=False)
+
+
+BOUNDARY_PICTURES = 20  # about this many per run, so TensorBoard's slider shows it move
+
+
+def log_decision_boundary(task: L.LightningModule) -> None:
+    """On 2-D classification data, the task's decision boundary with the training points,
+    logged as `train/decision_boundary` about `BOUNDARY_PICTURES` times a run (first and
+    last epoch included): TensorBoard's image slider shows the boundary move."""
+    if list(task.hparams.get("input_shape") or []) != [2]:
+        return
+    if not any(isinstance(logger, TensorBoardLogger) for logger in task.loggers):
+        return
+    epoch, epochs = task.current_epoch, max(task.trainer.max_epochs or 1, 1)
+    every = max(1, epochs // BOUNDARY_PICTURES)
+    if epoch % every and epoch + 1 < epochs:
+        return
+    from zoo.plots import decision_boundary_figure
+
+    points, labels = task.trainer.datamodule.train_set.tensors[:2]
+    was_training = task.training
+    task.eval()
+    try:
+        figure = decision_boundary_figure(
+            lambda grid: task.class_one_probability(grid.to(task.device)),
+            points,
+            labels,
+            title=f"epoch {epoch}",
+        )
+    finally:
+        task.train(was_training)
+    log_figure(task, "train/decision_boundary", figure)
