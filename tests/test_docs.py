@@ -78,13 +78,18 @@ def test_a_2d_run_logs_its_decision_boundary_every_few_epochs(config):
     assert len(pictures) == 6 and pictures[0].width == 400 and pictures[0].height == 400
 
 
-def test_a_run_on_images_logs_no_boundary(config, tmp_path):
+def test_runs_on_digits_log_their_filters_maps_and_templates_not_a_boundary(config, tmp_path):
     from .conftest import write_small_mnist
 
     root = write_small_mnist(tmp_path / "mnist")
-    cfg = config("model=perceptron", "data=mnist", f"data.root={root}", "data.val_size=100",
-                 "trainer.max_epochs=1", "test=false")  # fmt: skip
-    zoo.train(cfg)
-    events = EventAccumulator(f"{cfg.output_dir}/tensorboard", size_guidance={"images": 0})
-    events.Reload()
-    assert "train/decision_boundary" not in events.Tags()["images"]
+    common = [f"data.root={root}", "data.val_size=100", "trainer.max_epochs=1"]
+    tags = {}
+    for model, extra in (("perceptron", []), ("cnn", ["model.channels=[4,8]"])):
+        cfg = config(f"model={model}", "data=mnist", *common, *extra)
+        zoo.train(cfg)
+        events = EventAccumulator(f"{cfg.output_dir}/tensorboard", size_guidance={"images": 0})
+        events.Reload()
+        tags[model] = set(events.Tags()["images"])
+    assert "test/templates" in tags["perceptron"]
+    assert {"test/first_layer_filters", "test/feature_maps"} <= tags["cnn"]
+    assert not any("decision_boundary" in t for t in tags["perceptron"] | tags["cnn"])

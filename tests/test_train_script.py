@@ -150,3 +150,11 @@ def test_help_describes_usage_groups_and_config():
         "tensorboard --logdir",
     ):
         assert text in result.stdout, text
+
+
+def test_the_run_log_and_config_name_the_presets_that_applied(finished_run):
+    run_dir, _ = finished_run  # model=mlp data=xor: recipe mlp_xor, no experiment
+    config = run_dir / "config.yaml"
+    assert "presets:\n  recipe: mlp_xor\n  experiment: null" in config.read_text()
+    log = (run_dir / "train.log").read_text()
+    assert "presets: recipe mlp_xor, experiment none" in log

@@ -9,7 +9,7 @@ from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionM
 from zoo.inputs import normalise
 from zoo.models import Perceptron, create_model
 from zoo.tasks.base import ZooTask
-from zoo.tasks.summaries import log_figure
+from zoo.tasks.summaries import log_figure, log_what_it_learned
 
 MISCLASSIFIED_SHOWN = 64
 
@@ -68,6 +68,7 @@ class ClassificationTask(ZooTask):
         )
         self.test_confusion = MulticlassConfusionMatrix(self.num_classes)
         self._misclassified: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
+        self._example: torch.Tensor | None = None  # a test digit, for the feature maps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Raw inputs -> logits, (B, 1) for two classes else (B, num_classes)."""
@@ -105,6 +106,8 @@ class ClassificationTask(ZooTask):
         x, y = batch
         _, preds = self._step(batch, "test")
         self.test_confusion(preds, y)
+        if x.dim() == 4 and self._example is None:
+            self._example = x[0].cpu()  # a digit for the feature-map picture
         wrong = preds != y
         if x.dim() == 4 and len(self._misclassified) < MISCLASSIFIED_SHOWN and wrong.any():
             self._misclassified += list(
@@ -113,6 +116,7 @@ class ClassificationTask(ZooTask):
 
     def on_test_epoch_start(self) -> None:
         self._misclassified = []
+        self._example = None
 
     def on_test_epoch_end(self) -> None:
         from zoo.plots import confusion_matrix_figure, misclassified_figure
@@ -124,3 +128,4 @@ class ClassificationTask(ZooTask):
         if self._misclassified:
             shown = self._misclassified[:MISCLASSIFIED_SHOWN]
             log_figure(self, "test/misclassified", misclassified_figure(shown, names))
+        log_what_it_learned(self, self._example)

@@ -7,6 +7,7 @@ from zoo.errors import ConfigError
 from zoo.inputs import normalise
 from zoo.models import Perceptron, create_model
 from zoo.tasks.base import ZooTask
+from zoo.tasks.summaries import log_what_it_learned
 
 
 @torch.no_grad()
@@ -142,6 +143,9 @@ class PerceptronTask(ZooTask):
 
     def test_step(self, batch, batch_idx):
         self._step(batch, "test")
+
+    def on_test_epoch_end(self) -> None:
+        log_what_it_learned(self)  # on MNIST: the ten weight templates
 
     def configure_optimizers(self):
         if getattr(self.trainer.precision_plugin, "scaler", None) is not None:
