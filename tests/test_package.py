@@ -24,7 +24,10 @@ def test_the_wheel_trains_and_forecasts_from_a_folder_outside_the_repository(tmp
          "--quiet", "-w", str(wheels)])  # fmt: skip
     (wheel,) = wheels.glob("zoo_classic_nets-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "zoo/conf/train.yaml" in names and "zoo/conf/recipe/rnn_csv.yaml" in names
+    from zoo.configs import CONF_DIR
+
+    configs = {f"zoo/conf/{p.relative_to(CONF_DIR)}" for p in CONF_DIR.rglob("*.yaml")}
+    assert configs <= set(names), configs - set(names)  # every config, shared/ ones too
     assert "zoo/pretrained/rnn-m3-monthly.safetensors" in names
     assert any(n.endswith("entry_points.txt") for n in names)
 

@@ -1,10 +1,12 @@
 """Rolling-origin backtest of a trained forecaster and of the baselines, with intervals.
 
-    python scripts/backtest.py CHECKPOINT --m3 monthly --step 6 --out backtest.csv
-    python scripts/backtest.py CHECKPOINT sales.csv --n-windows 4 --step 6
-    python scripts/backtest.py CHECKPOINT sales.csv --methods rnn SeasonalNaive Theta --refit
-    python scripts/backtest.py --weights rnn-m3-monthly --m3 monthly --methods rnn rnn+Theta
-    python scripts/backtest.py sales.csv --horizon 12 --methods SeasonalNaive Theta AutoETS
+    zoo backtest CHECKPOINT --m3 monthly --step 6 --out backtest.csv
+    zoo backtest CHECKPOINT sales.csv --n-windows 4 --step 6
+    zoo backtest CHECKPOINT sales.csv --methods rnn SeasonalNaive Theta --refit
+    zoo backtest --weights rnn-m3-monthly --m3 monthly --methods rnn rnn+Theta
+    zoo backtest sales.csv --horizon 12 --methods SeasonalNaive Theta AutoETS
+
+(In the repository, `python scripts/backtest.py` is the same command.)
 
 For `--n-windows` cutoffs `--step` periods apart (default: the horizon), the last ending a
 horizon before each series' end, every method forecasts each series from the values

@@ -1,11 +1,13 @@
 """Forecast every series of a panel with a trained forecaster checkpoint or shipped weights.
 
-    python scripts/forecast.py CHECKPOINT sales.csv --out forecasts.csv
-    python scripts/forecast.py CHECKPOINT sales.parquet --plot store_1 store_7
-    python scripts/forecast.py CHECKPOINT --m3 monthly --out m3_forecasts.csv
-    python scripts/forecast.py CHECKPOINT --series co2
-    python scripts/forecast.py --weights rnn-m3-monthly sales.csv   # no checkpoint needed
-    python scripts/forecast.py --weights rnn-m3-monthly sales.csv --hybrid
+    zoo forecast CHECKPOINT sales.csv --out forecasts.csv
+    zoo forecast CHECKPOINT sales.parquet --plot store_1 store_7
+    zoo forecast CHECKPOINT --m3 monthly --out m3_forecasts.csv
+    zoo forecast CHECKPOINT --series co2
+    zoo forecast --weights rnn-m3-monthly sales.csv   # no checkpoint needed
+    zoo forecast --weights rnn-m3-monthly sales.csv --hybrid
+
+(In the repository, `python scripts/forecast.py` is the same command.)
 
 DATA is long format, one row per (series id, time, value): columns unique_id, ds, y unless
 --id-column, --time-column and --value-column name others (--id-column '' for a file of one

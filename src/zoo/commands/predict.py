@@ -8,7 +8,8 @@ resized to 28x28 and scaled to [0, 1]; the checkpoint (or the weights' transform
 normalises it as in training. MNIST digits are white on black: mostly light images (dark
 ink on paper) are inverted, unless --invert or --no-invert says otherwise. --weights
 needs no training and no data: `python -c "import zoo; print(zoo.list_weights())"` lists
-the weights; the digit ones are cnn-mnist, mlp-mnist and perceptron-mnist.
+them (cnn.mnist, ...; cnn-mnist also works); the digit ones are cnn, mlp and perceptron
+on mnist.
 """
 
 import argparse
