@@ -56,7 +56,12 @@ def main() -> None:
 
         start = time.perf_counter()
         data = PanelDataModule(
-            source="parquet", path=path, horizon=18, input_length=36, batch_size=1024
+            source="parquet",
+            path=path,
+            horizon=18,
+            input_length=36,
+            season_length=1,  # integer times: no season to infer
+            batch_size=1024,
         )
         data.setup("fit")
     print(
