@@ -24,14 +24,13 @@ import pandas as pd
 import torch
 
 from zoo.errors import ConfigError, DataError
-from zoo.forecasting.backtest import backtest, calibrate, calibration_windows
+from zoo.forecasting.backtest import backtest, backtest_cutoffs, calibrate, calibration_windows
 from zoo.forecasting.forecasters import (
     BASELINES,
     HybridForecaster,
     NetworkForecaster,
     RefitForecaster,
     baseline_forecaster,
-    check_domain,
 )
 from zoo.forecasting.frequency import check_frequency, season_length_for
 from zoo.forecasting.intervals import DEFAULT_LEVELS, ConformalIntervals, check_levels
@@ -151,7 +150,6 @@ class Forecaster:
         """Train the network on `panel` as `scripts/train.py model=rnn data=csv` would."""
         from zoo.configs import CONF_DIR, compose_config
         from zoo.data import PanelDataModule
-        from zoo.runs.checkpoints import read_checkpoint
         from zoo.runs.training import train
 
         output_dir = output_dir or self.output_dir or Path(tempfile.mkdtemp(prefix="zoo-fc-"))
@@ -175,8 +173,7 @@ class Forecaster:
         path = (
             best[-1] if best and cfg.get("test_checkpoint") == "best" else checkpoints / "last.ckpt"
         )
-        self.network_kwargs = read_checkpoint(path)["hyper_parameters"]["model_kwargs"]
-        network, intervals, _ = _read_forecaster_checkpoint(path)
+        network, self.network_kwargs, intervals, _ = _read_forecaster_checkpoint(path)
         return network, intervals, metrics, output_dir
 
     # -- forecasting ----------------------------------------------------------------------------
@@ -229,7 +226,6 @@ class Forecaster:
         panel = read_frame(df, id_col, time_col, target_col, fill)
         if self.network is not None:
             check_frequency(self.freq, panel.freq, f"the {self.alias} network", force_freq)
-            check_domain(self.network, panel, f"the {self.alias} network")
         if self.season_length is None:
             self.season_length = season_length_for(panel.step, None, "the frame")
         return panel
@@ -297,13 +293,11 @@ class Forecaster:
         forecaster = self.forecaster(refit)
         intervals = {}
         if levels:
-            if self.network is not None or self.model in NETWORKS:
+            if self.model in NETWORKS:
                 if self.intervals is None:
                     raise ConfigError(f"the {self.alias} network has no prediction intervals")
                 intervals[self.alias] = self.intervals.select(levels)
             else:
-                from zoo.forecasting.backtest import backtest_cutoffs
-
                 first = backtest_cutoffs(panel.lengths, self.horizon, n_windows, step)[:, 0]
                 before = panel.split_at(first)[0]
                 intervals[self.alias] = self._intervals(forecaster, before, levels)
@@ -410,16 +404,16 @@ class Forecaster:
         from zoo.weights import get_weights
 
         weights = get_weights(name, model="rnn")
-        network = weights.build()
+        network, intervals = weights.build(), weights.intervals()
         fc = cls(
             "rnn",
             network.horizon,
             freq=weights.meta.get("freq"),
             season_length=network.season_length,
-            levels=weights.intervals().levels if weights.intervals() else DEFAULT_LEVELS,
+            levels=intervals.levels if intervals else DEFAULT_LEVELS,
             alias=alias,
         )
-        fc.network, fc.intervals = network, weights.intervals()
+        fc.network, fc.intervals = network, intervals
         fc.network_kwargs = dict(weights.meta["model_kwargs"])
         fc.overrides = network_overrides(fc.network_kwargs)
         return fc
@@ -428,9 +422,7 @@ class Forecaster:
     def from_checkpoint(cls, path: str | Path, alias: str | None = None) -> Forecaster:
         """The network of a checkpoint written by `scripts/train.py model=rnn ...`, with the
         intervals and frequency it recorded (read safely: tensors and plain values only)."""
-        from zoo.runs.checkpoints import read_checkpoint
-
-        network, intervals, freq = _read_forecaster_checkpoint(path)
+        network, kwargs, intervals, freq = _read_forecaster_checkpoint(path)
         fc = cls(
             "rnn",
             network.horizon,
@@ -439,8 +431,7 @@ class Forecaster:
             levels=intervals.levels if intervals else DEFAULT_LEVELS,
             alias=alias,
         )
-        fc.network, fc.intervals = network, intervals
-        fc.network_kwargs = read_checkpoint(path)["hyper_parameters"]["model_kwargs"]
+        fc.network, fc.network_kwargs, fc.intervals = network, kwargs, intervals
         fc.overrides = network_overrides(fc.network_kwargs)
         return fc
 
@@ -463,16 +454,18 @@ def network_overrides(kwargs: dict) -> list[str]:
 
 
 def _read_forecaster_checkpoint(path):
-    """(network, intervals or None, frequency or None) of a forecaster's checkpoint."""
-    from zoo.runs.checkpoints import load_model, read_checkpoint
+    """(network, its constructor's arguments, intervals or None, frequency or None) of a
+    forecaster's checkpoint, read once."""
+    from zoo.runs.checkpoints import network_of, read_checkpoint
 
-    network = load_model(path)
+    checkpoint = read_checkpoint(path)
+    network = network_of(checkpoint)
     if not hasattr(network, "horizon"):
         raise ConfigError(f"{path} holds a {type(network).__name__}, not a forecaster")
-    checkpoint = read_checkpoint(path)
+    hparams = checkpoint["hyper_parameters"]
     state = checkpoint.get("zoo_intervals")
     intervals = None if state is None else ConformalIntervals.from_state(state)
-    return network, intervals, checkpoint.get("hyper_parameters", {}).get("freq")
+    return network, dict(hparams["model_kwargs"]), intervals, hparams.get("freq")
 
 
 def _load_network(model: torch.nn.Module, path: Path) -> torch.nn.Module:

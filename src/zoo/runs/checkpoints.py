@@ -92,7 +92,12 @@ def load_model(source: str | Path, weights=None, map_location="cpu", **kwargs) -
             f"{given} given, but {str(source)!r} is not a model name ({', '.join(list_models())}); "
             "a checkpoint rebuilds its own network"
         )
-    checkpoint = read_checkpoint(source, map_location)
+    return network_of(read_checkpoint(source, map_location))
+
+
+def network_of(checkpoint: dict) -> nn.Module:
+    """The network a checkpoint's contents (`read_checkpoint`) hold, rebuilt from zoo's
+    registry by its name and keyword arguments, in eval mode."""
     hparams = checkpoint["hyper_parameters"]
     model = create_model(hparams["model_name"], **hparams["model_kwargs"])
     prefix = "model."
