@@ -156,3 +156,59 @@ def test_cnn_pooling_equals_adaptive_average_pooling(size, out):
     (grad,) = torch.autograd.grad((pooled * weights).sum(), x)
     (expected_grad,) = torch.autograd.grad((expected * weights).sum(), x)
     assert torch.allclose(grad, expected_grad)
+
+
+def test_ensemble_gru_matches_nn_gru_outputs_and_gradients():
+    """The batched CPU kernel against the reference it replaces in training: each member's
+    nn.GRU run alone. Outputs and every parameter's gradient agree to 1e-4 (float32)."""
+    from zoo.models.ensemble_gru import applies, ensemble_gru
+
+    torch.manual_seed(0)
+    grus = [torch.nn.GRU(2, 16, batch_first=True) for _ in range(3)]
+    features = torch.randn(5, 9, 2)
+    target = torch.randn(3, 5, 16)
+    assert applies(grus, features)
+
+    def loss_and_grads(outputs):
+        for g in grus:
+            g.zero_grad()
+        ((outputs - target) ** 2).sum().backward()
+        return [p.grad.clone() for g in grus for p in g.parameters()]
+
+    reference = torch.stack([g(features)[0][:, -1] for g in grus])
+    reference_grads = loss_and_grads(reference)
+    fused = ensemble_gru(features, grus)
+    fused_grads = loss_and_grads(fused)
+    torch.testing.assert_close(fused, reference, rtol=0, atol=1e-4)
+    assert reference.abs().max() > 0.1  # outputs that say something
+    for got, want in zip(fused_grads, reference_grads, strict=True):
+        torch.testing.assert_close(got, want, rtol=0, atol=1e-4)
+        assert want.abs().max() > 1e-3
+    with torch.no_grad():  # evaluation, export, autocast and other cells: nn.GRU itself
+        assert not applies(grus, features)
+    assert not applies([torch.nn.GRU(2, 16, num_layers=2)], features)
+    assert not applies([torch.nn.LSTM(2, 16)], features)
+
+
+def test_rnn_forecaster_trains_the_same_with_the_ensemble_kernel(monkeypatch):
+    """RNNForecaster's training forward (the kernel) equals its evaluation forward (each
+    member's nn.GRU), and a loss's gradients equal those through nn.GRU."""
+    torch.manual_seed(0)
+    model = zoo.models.create_model(
+        "rnn", horizon=3, input_length=12, season_length=4, hidden_size=8, ensemble_size=3
+    )
+    x = torch.rand(6, 12) + 1.0
+    mask = torch.ones_like(x, dtype=torch.bool)
+    model.train()
+    fused, _ = model.scaled_forward(x, mask)
+    fused.square().sum().backward()
+    fused_grads = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    from zoo.models import ensemble_gru
+
+    monkeypatch.setattr(ensemble_gru, "applies", lambda grus, features: False)
+    reference, _ = model.scaled_forward(x, mask)
+    reference.square().sum().backward()
+    torch.testing.assert_close(fused, reference, rtol=0, atol=1e-4)
+    for p, got in zip(model.parameters(), fused_grads, strict=True):
+        torch.testing.assert_close(got, p.grad, rtol=0, atol=1e-4)

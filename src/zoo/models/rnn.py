@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from zoo.forecasting.baselines import seasonal_naive
+from zoo.models import ensemble_gru
 from zoo.forecasting.scaling import (
     SCALINGS,
     deseasonalize,
@@ -122,7 +123,14 @@ class RNNForecaster(nn.Module):
             if self.deseasonalize and m > 1:
                 z, season_out = deseasonalize(z, mask, m, self.horizon)
         features = torch.stack([z, mask.to(z.dtype)], dim=-1)  # (B, L, 2)
-        corrections = torch.stack([member(features).float() for member in self.members])
+        grus = [member.rnn for member in self.members]
+        if ensemble_gru.applies(grus, features):  # CPU float32 training: members at once
+            ends = ensemble_gru.ensemble_gru(features, grus)  # (members, B, hidden)
+            corrections = torch.stack(
+                [member.forecast(end, features) for member, end in zip(self.members, ends)]
+            )
+        else:
+            corrections = torch.stack([member(features).float() for member in self.members])
         if self.baseline_kind != "none":
             lag = m if self.baseline_kind == "seasonal" else 1
             corrections = seasonal_naive(z, mask, self.horizon, lag) + corrections
@@ -181,7 +189,11 @@ class RecurrentMember(nn.Module):
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         out, _ = self.rnn(features)  # (B, L, 2) -> (B, L, hidden)
-        forecast = self.head(out[:, -1])  # (B, horizon)
+        return self.forecast(out[:, -1], features)
+
+    def forecast(self, end: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+        """(B, horizon) from the cell's last hidden state (B, hidden) and its inputs."""
+        forecast = self.head(end)
         if self.linear is not None:  # a linear autoregression on the scaled inputs
             forecast = forecast + self.linear(features[..., 0])
         return forecast
