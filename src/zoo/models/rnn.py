@@ -6,7 +6,6 @@ import torch
 from torch import nn
 
 from zoo.forecasting.baselines import seasonal_naive
-from zoo.models import ensemble_gru
 from zoo.forecasting.scaling import (
     SCALINGS,
     deseasonalize,
@@ -14,6 +13,7 @@ from zoo.forecasting.scaling import (
     unscale_values,
     window_scale,
 )
+from zoo.models import ensemble_gru
 from zoo.models.registry import register_model
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
@@ -42,7 +42,8 @@ class RNNForecaster(nn.Module):
     output (LSTNet's "highway"): trends and seasons it extrapolates linearly, the cell
     learns the rest. `ensemble_size` > 1 trains that many networks side by side from
     different initial weights, each on the loss of its own forecasts; the forecast is their
-    median.
+    median. Training in float32 on a CPU, the members' GRUs step together through one
+    kernel (`zoo.models.ensemble_gru`, same arithmetic); elsewhere each runs its `nn.GRU`.
 
     `forward` maps raw values to raw forecasts; `scaled_forward` and `scale_targets` expose
     the scaled space that training losses use.
@@ -126,9 +127,8 @@ class RNNForecaster(nn.Module):
         grus = [member.rnn for member in self.members]
         if ensemble_gru.applies(grus, features):  # CPU float32 training: members at once
             ends = ensemble_gru.ensemble_gru(features, grus)  # (members, B, hidden)
-            corrections = torch.stack(
-                [member.forecast(end, features) for member, end in zip(self.members, ends)]
-            )
+            pairs = zip(self.members, ends, strict=True)
+            corrections = torch.stack([member.forecast(end, features) for member, end in pairs])
         else:
             corrections = torch.stack([member(features).float() for member in self.members])
         if self.baseline_kind != "none":
