@@ -184,6 +184,17 @@ def test_ensemble_gru_matches_nn_gru_outputs_and_gradients():
     for got, want in zip(fused_grads, reference_grads, strict=True):
         torch.testing.assert_close(got, want, rtol=0, atol=1e-4)
         assert want.abs().max() > 1e-3
+    # two graphs alive at once (the kernel reuses buffers between calls): still exact
+    other = torch.randn(5, 9, 2)
+    reference = torch.stack([g(features)[0][:, -1] for g in grus]) + torch.stack(
+        [g(other)[0][:, -1] for g in grus]
+    )
+    reference_grads = loss_and_grads(reference)
+    fused = ensemble_gru(features, grus) + ensemble_gru(other, grus)
+    fused_grads = loss_and_grads(fused)
+    torch.testing.assert_close(fused, reference, rtol=0, atol=1e-4)
+    for got, want in zip(fused_grads, reference_grads, strict=True):
+        torch.testing.assert_close(got, want, rtol=0, atol=1e-4)
     with torch.no_grad():  # evaluation, export, autocast and other cells: nn.GRU itself
         assert not applies(grus, features)
     assert not applies([torch.nn.GRU(2, 16, num_layers=2)], features)
