@@ -6,10 +6,10 @@ graph costs more than their arithmetic. Here the M networks step together, one b
 matrix product per step for all of them (torch.baddbmm over the members), and the backward
 pass is written out: each step's gradient takes a few fused operations into preallocated
 buffers, and the recurrent weights' gradients are one product over every step at the end.
-On a 2-core Xeon in float32 the three GRUs of the M3 recipe train 1.2-1.3x faster
-(hidden 128; 1.6x at hidden 64; benchmarks/rnn_step.py) and the recipe's whole training
-step 1.8x (0.451 s -> 0.252 s, Lightning's profiler): the step is bound by memory traffic,
-and fewer, larger operations move less.
+On a 2-core Xeon in float32 the three GRUs of the M3 recipe train 1.5x faster
+(hidden 128; 1.9x at hidden 64; benchmarks/rnn_step.py) and the recipe's whole training
+step 1.9-2.0x (0.451 s -> 0.226-0.238 s, Lightning's profiler): the step is bound by
+memory traffic, and fewer, larger operations in reused buffers move less.
 
 The arithmetic is PyTorch's GRU (gates r, z, n in that order):
 
