@@ -32,6 +32,7 @@ from pathlib import Path
 import lightning as L
 import torch
 from hydra.utils import instantiate
+from limits import matmul_flops, synchronize  # benchmarks/ is the script's folder: on sys.path
 from torch.utils.flop_counter import FlopCounterMode
 
 from zoo.configs import CONF_DIR, compose_config
@@ -39,12 +40,6 @@ from zoo.runs.training import build_task, trainer_precision
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 0.99
-
-
-def synchronize(device: torch.device | str) -> None:
-    """Wait for the GPU's queued work, so the clock times work done, not work launched."""
-    if torch.device(device).type == "cuda":
-        torch.cuda.synchronize(device)
 
 
 class TrainClock(L.Callback):
@@ -81,16 +76,6 @@ class TrainClock(L.Callback):
         self.history.append((self.seconds, correct / total))
 
 
-def matmul_flops(dtype: torch.dtype, size: int = 4096, repeats: int = 5) -> float:
-    """FLOP/s of the best of `repeats` (size x size) @ (size x size) products in `dtype`,
-    on the GPU when there is one (as training would be), else the CPU."""
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    a, b = (torch.randn(size, size, dtype=dtype, device=device) for _ in range(2))
-    a @ b  # warm-up
-    best = min(timed(lambda: a @ b, device) for _ in range(repeats))
-    return 2 * size**3 / best
-
-
 def bf16_is_native() -> bool:
     """Whether the training device computes bf16 matmuls natively (not emulated)."""
     from zoo.devices import cpu_has_bf16, cuda_has_bf16
@@ -108,13 +93,6 @@ def import_seconds(module: str, repeats: int = 3) -> float:
 
     empty = statistics.median(run("pass") for _ in range(repeats))
     return statistics.median(run(f"import {module}") for _ in range(repeats)) - empty
-
-
-def timed(work, device: str) -> float:
-    start = time.perf_counter()
-    work()
-    synchronize(device)
-    return time.perf_counter() - start
 
 
 def step_flops(task, datamodule, precision: str) -> float:
