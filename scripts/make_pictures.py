@@ -9,6 +9,7 @@ another route. Seeing digits needs MNIST: set ZOO_DATA_ROOT (or keep ../shared/d
 
 import argparse
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -32,11 +33,7 @@ def main() -> None:
         code = "\n".join(grab_code_blocks((ROOT / "docs" / page).read_text(), lang="python"))
         print(f"running docs/{page} in {assets}", flush=True)
         exec(compile(code, page, "exec"), {"__name__": "__main__"})
-    for run in (assets / "runs").glob("*"):  # the pages' training runs: not pictures
-        import shutil
-
-        shutil.rmtree(run)
-    (assets / "runs").rmdir() if (assets / "runs").is_dir() else None
+    shutil.rmtree(assets / "runs", ignore_errors=True)  # the pages' training runs: not pictures
     print("pictures:", ", ".join(sorted(p.name for p in assets.glob("*.png"))))
 
 

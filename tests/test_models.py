@@ -208,15 +208,19 @@ def test_rnn_forecaster_trains_the_same_with_the_ensemble_kernel(monkeypatch):
     model = zoo.models.create_model(
         "rnn", horizon=3, input_length=12, season_length=4, hidden_size=8, ensemble_size=3
     )
+    from zoo.models import ensemble_gru
+
     x = torch.rand(6, 12) + 1.0
     mask = torch.ones_like(x, dtype=torch.bool)
+    calls = []
+    kernel = ensemble_gru.ensemble_gru
+    monkeypatch.setattr(ensemble_gru, "ensemble_gru", lambda *a: calls.append(1) or kernel(*a))
     model.train()
     fused, _ = model.scaled_forward(x, mask)
+    assert calls, "the training forward did not go through the kernel"
     fused.square().sum().backward()
     fused_grads = [p.grad.clone() for p in model.parameters()]
     model.zero_grad()
-    from zoo.models import ensemble_gru
-
     monkeypatch.setattr(ensemble_gru, "applies", lambda grus, features: False)
     reference, _ = model.scaled_forward(x, mask)
     reference.square().sum().backward()

@@ -92,7 +92,8 @@ class EnsembleGRUFunction(torch.autograd.Function):
         gi = workspace("inputs", (members, length * batch, 3 * hidden), steps)
         torch.bmm(steps1.expand(members, -1, -1), torch.cat([w_ih, b_ih], 1), out=gi)
         gi = gi.view(members, length, batch, 3 * hidden)  # every step's input part at once
-        hs = steps.new_zeros(members, length + 1, batch, hidden)  # hs[:, t]: state before t
+        hs = steps.new_empty(members, length + 1, batch, hidden)  # hs[:, t]: state before t
+        hs[:, 0] = 0  # the initial state; the loop writes every later one
         rz_all = steps.new_empty(members, length, batch, 2 * hidden)
         recurrent, candidates = [], []  # h W_hh + b_hh and n of each step
         h, rz_end = hs[:, 0], 2 * hidden
