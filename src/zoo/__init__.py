@@ -20,6 +20,7 @@ _LAZY = {  # name -> the module that defines it
     "register_model": "zoo.models",
     "load_model": "zoo.runs.checkpoints",
     "load_task": "zoo.runs.checkpoints",
+    "load_transforms": "zoo.prediction",
     "train": "zoo.runs.training",
     "get_weights": "zoo.weights",
     "list_weights": "zoo.weights",
@@ -33,6 +34,7 @@ _SUBMODULES = {
     "forecasting",
     "inputs",
     "models",
+    "prediction",
     "runs",
     "tasks",
     "weights",
@@ -41,6 +43,7 @@ _SUBMODULES = {
 if TYPE_CHECKING:
     from zoo.forecasting.estimator import Forecaster
     from zoo.models import create_model, list_models, register_model
+    from zoo.prediction import load_transforms
     from zoo.runs.checkpoints import load_model, load_task
     from zoo.runs.training import train
     from zoo.weights import get_weights, list_weights
@@ -72,6 +75,7 @@ __all__ = [
     "list_weights",
     "load_model",
     "load_task",
+    "load_transforms",
     "register_model",
     "train",
 ]

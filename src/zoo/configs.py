@@ -124,6 +124,18 @@ VALUE_RULES = {
     "data.input_length": (lambda v: _whole(v, none=True), "a whole number >= 1 (or null)"),
     "data.min_input_length": (lambda v: _whole(v, none=True), "a whole number >= 1 (or null)"),
     "data.epoch_windows": (lambda v: _whole(v, none=True), "a whole number >= 1 (or null)"),
+    "data.val_fraction": (lambda v: _number(v) and v < 1, "a number between 0 and 1"),
+    "data.test_fraction": (lambda v: _number(v) and v < 1, "a number between 0 and 1"),
+    "data.image_size": (
+        lambda v: (
+            _whole(v, none=True)
+            or (isinstance(v, list) and len(v) == 2 and all(_whole(x) for x in v))
+        ),
+        "a whole number >= 1 (square), [height, width], or null (the images' own)",
+    ),
+    "data.channels": (lambda v: v in (None, 1, 3), "1 (gray), 3 (RGB) or null (from the images)"),
+    "data.memory_limit_mb": (_number, "a number of megabytes > 0"),
+    "data.max_categories": (_whole, "a whole number >= 1"),
     "model.hidden_size": (_whole, "a whole number >= 1"),
     "model.num_layers": (_whole, "a whole number >= 1"),
     "model.ensemble_size": (_whole, "a whole number >= 1"),

@@ -1,4 +1,6 @@
-"""Image files to MNIST-like tensors: grayscale, white digit on black, 28x28, values in [0, 1]."""
+"""Image files to tensors: any image as uint8 pixels of a chosen size and channel count
+(`read_image`, for image folders), and digits as MNIST-like tensors (`load_digit`:
+grayscale, white on black, 28x28, values in [0, 1])."""
 
 from pathlib import Path
 
@@ -28,6 +30,59 @@ def image_files(paths: list[str | Path]) -> list[Path]:
 
 
 MAX_PIXELS = 50_000_000  # larger images are refused before they are decoded
+GRAY_MODES = {"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
+
+
+def image_header(path: Path) -> tuple[int, int, int]:
+    """(channels, height, width) of an image file, read from its header without decoding
+    the pixels: 1 for grayscale (a palette of grays included), 3 for colour. A file that is
+    no image, or one over `MAX_PIXELS`, raises a DataError naming it."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            gray = image.mode in GRAY_MODES or (image.mode == "P" and _gray_palette(image))
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+        raise DataError(f"{path} is not a readable image ({error})") from None
+    if width * height > MAX_PIXELS:
+        raise DataError(
+            f"{path} is {width} x {height} pixels, more than {MAX_PIXELS:,}; scale it down first"
+        )
+    return (1 if gray else 3), height, width
+
+
+def _gray_palette(image) -> bool:
+    palette = np.asarray(image.getpalette() or [0, 0, 0]).reshape(-1, 3)
+    return bool((palette == palette[:, :1]).all())
+
+
+def read_image(path: Path, channels: int, size: tuple[int, int] | None = None) -> np.ndarray:
+    """An image file as (channels, height, width) uint8 pixels: grayscale for 1 channel,
+    RGB for 3 (alpha dropped, as torchvision's loader does), resized bilinearly to `size`
+    (height, width) when it has another. A file that cannot be decoded raises a DataError
+    naming it."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise DataError(f"{path} is {width} x {height} pixels, more than {MAX_PIXELS:,}")
+            return image_pixels(image, channels, size)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError) as error:
+        raise DataError(f"{path} is not a readable image ({error})") from None
+
+
+def image_pixels(image, channels: int, size: tuple[int, int] | None = None) -> np.ndarray:
+    """A PIL image as (channels, height, width) uint8 pixels (see `read_image`)."""
+    from PIL import Image
+
+    converted = image.convert("L" if channels == 1 else "RGB")
+    if size is not None and converted.size != (size[1], size[0]):
+        converted = converted.resize((size[1], size[0]), Image.Resampling.BILINEAR)
+    pixels = np.asarray(converted, dtype=np.uint8)
+    return pixels[None] if channels == 1 else pixels.transpose(2, 0, 1).copy()
 
 
 def load_digit(path: Path, size: int = 28, invert: bool | None = None) -> torch.Tensor:

@@ -38,15 +38,16 @@ def misclassified_figure(
     rows = (len(examples) + columns - 1) // columns
     height, width = examples[0][0].shape[-2:]
     cell_h, cell_w = height + label, width + 2
-    mosaic = torch.zeros(rows * cell_h, columns * cell_w)
+    mosaic = torch.zeros(rows * cell_h, columns * cell_w, 3)
     for k, (image, _, _) in enumerate(examples):
         top, left = (k // columns) * cell_h + label, (k % columns) * cell_w + 1
-        mosaic[top : top + height, left : left + width] = image.float().reshape(height, width)
+        mosaic[top : top + height, left : left + width] = picture(image)
+    mosaic = mosaic.clamp(0, 1)
     fig_w = columns * 1.1
     image_h = fig_w * mosaic.shape[0] / mosaic.shape[1]  # inches, at the mosaic's aspect
     fig = Figure(figsize=(fig_w, image_h + 0.35), dpi=100)
     ax = fig.add_axes((0, 0, 1, image_h / (image_h + 0.35)))
-    ax.imshow(mosaic, cmap="gray", interpolation="nearest")
+    ax.imshow(mosaic, interpolation="nearest")
     ax.axis("off")
     for k, (_, predicted, true) in enumerate(examples):
         x, y = (k % columns) * cell_w + cell_w / 2, (k // columns) * cell_h + label / 2
@@ -54,6 +55,14 @@ def misclassified_figure(
         ax.text(x, y, caption, ha="center", va="center", fontsize=8, color="red")
     fig.suptitle("misclassified: predicted/true", fontsize=9, y=1 - 0.1 / (image_h + 0.35))
     return fig
+
+
+def picture(image: torch.Tensor) -> torch.Tensor:
+    """(H, W, 3) colours of an image tensor, (C, H, W) or (H, W): gray repeated in each."""
+    image = image.detach().float().cpu()
+    if image.dim() == 3 and image.shape[0] == 3:
+        return image.permute(1, 2, 0)
+    return image.reshape(image.shape[-2:]).unsqueeze(-1).expand(-1, -1, 3)
 
 
 def forecast_grid(panels: list[tuple], columns: int = 3):
@@ -122,8 +131,8 @@ def decision_boundary_figure(
 
 
 def _image_grid(images, titles: list[str], columns: int, symmetric: bool):
-    """Small images side by side (a (N, H, W) tensor, or a list of (H, W) of any sizes),
-    diverging colours around 0 when `symmetric`."""
+    """Small images side by side (a (N, H, W) tensor, or a list of (H, W) of any sizes, or
+    (H, W, 3) colours), diverging colours around 0 when `symmetric`."""
     rows = (len(images) + columns - 1) // columns
     fig = Figure(figsize=(1.3 * columns, 1.45 * rows), dpi=100)
     axes = fig.subplots(rows, columns, squeeze=False)
@@ -149,7 +158,7 @@ def conv_filters_figure(weight: torch.Tensor):
 
 def feature_maps_figure(image: torch.Tensor, maps: torch.Tensor):
     """One input image, then each channel of the feature maps (C, h, w) it produces."""
-    images = [image.detach().float().cpu().reshape(image.shape[-2:]), *maps.detach().float().cpu()]
+    images = [picture(image).clamp(0, 1), *maps.detach().float().cpu()]
     titles = ["input", *(f"map {i}" for i in range(len(maps)))]
     return _image_grid(images, titles, 8, False)
 

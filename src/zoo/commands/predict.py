@@ -1,15 +1,21 @@
-"""Classify digit images with a trained MNIST checkpoint or with weights shipped with zoo:
+"""Classify images or table rows with a trained checkpoint, or digits with shipped weights:
 
-    python scripts/predict.py CHECKPOINT digit.png more/ [--csv predictions.csv]
-    python scripts/predict.py --weights cnn-mnist digit.png more/
+    zoo predict CHECKPOINT photo.jpg more/ [--csv predictions.csv]   # an image folder's run
+    zoo predict CHECKPOINT rows.csv [--csv predictions.csv]          # a table's run
+    zoo predict CHECKPOINT digit.png more/                           # an MNIST run
+    zoo predict --weights cnn-mnist digit.png more/
 
-Images may be PNG or JPEG of any size, or folders of them. Each is read as grayscale,
-resized to 28x28 and scaled to [0, 1]; the checkpoint (or the weights' transforms)
-normalises it as in training. MNIST digits are white on black: mostly light images (dark
-ink on paper) are inverted, unless --invert or --no-invert says otherwise. --weights
-needs no training and no data: `python -c "import zoo; print(zoo.list_weights())"` lists
-them (cnn.mnist, ...; cnn-mnist also works); the digit ones are cnn, mlp and perceptron
-on mnist.
+A checkpoint of a data=images run reads images (files or folders of them, PNG, JPEG...)
+as its training did: its channels (gray or RGB), resized to its size. One of a data=table
+run reads CSV or Parquet rows, encoded as in training: a missing column, a category
+training never saw or a missing value (unless training filled them) is refused, naming
+the row and column. The output gives each file or row the class name and the probability
+of every class (a perceptron: its scores); --csv writes them (for a table, beside the
+rows' own columns). MNIST checkpoints and --weights read digits: grayscale, resized to
+28x28, scaled to [0, 1]; MNIST digits are white on black, so mostly light images (dark ink
+on paper) are inverted, unless --invert or --no-invert says otherwise. --weights needs no
+training and no data: `python -c "import zoo; print(zoo.list_weights())"` lists them
+(cnn.mnist, ...; cnn-mnist also works); the digit ones are cnn, mlp and perceptron on mnist.
 """
 
 import argparse
@@ -22,35 +28,30 @@ import torch
 
 import zoo
 from zoo.commands.outputs import check_outputs, prog
-from zoo.images import load_digits
+from zoo.images import image_files, load_digits
 from zoo.inputs import predicted_classes
+from zoo.prediction import TABLE_SUFFIXES, CheckpointClassifier, read_table
 from zoo.weights import DigitImages
 
 BATCH = 256
 
 
-def checkpoint_classifier(checkpoint: str):
-    """(names, images -> (probabilities, predictions)) of a classifier checkpoint."""
-    task = zoo.load_task(checkpoint)
-    if not hasattr(task, "probabilities"):
-        raise zoo.ConfigError(f"{checkpoint} is not a classifier checkpoint")
-    shape = list(task.hparams.get("input_shape") or [])
-    if math.prod(shape) != 28 * 28:
+def checkpoint_classifier(checkpoint: str) -> CheckpointClassifier:
+    """The checkpoint's classifier; one that reads neither images, rows nor digits (a
+    network of 2-D points) is refused."""
+    classifier = CheckpointClassifier(checkpoint)
+    if classifier.kind == "tensors":
         raise zoo.ConfigError(
-            f"{checkpoint} reads inputs of shape {shape} (its training data's), not 28x28 "
-            "digit images; classify images with an MNIST checkpoint or --weights cnn-mnist"
+            f"{checkpoint} reads plain tensors of shape {classifier.input_shape}, not 28x28 "
+            "digit images, image files or table rows; classify images with an MNIST or "
+            "data=images checkpoint (or --weights cnn-mnist), rows with a data=table one"
         )
-
-    def classify(images):
-        logits = task(images)
-        return task.probabilities(logits), task.predict_classes(logits)
-
-    names = task.hparams.class_names or [str(i) for i in range(task.num_classes)]
-    return names, "p", classify
+    return classifier
 
 
 def weights_classifier(name: str):
-    """The same for shipped weights: softmax probabilities, or a perceptron's raw scores."""
+    """(class names, value names, images -> (values, classes), how a value reads) of shipped
+    digit weights: softmax probabilities, or a perceptron's raw scores."""
     weights = zoo.get_weights(name)
     if weights.transform is not DigitImages:
         raise zoo.ConfigError(
@@ -67,18 +68,25 @@ def weights_classifier(name: str):
         scores = model(transform(images))
         return (scores if scores_only else scores.softmax(dim=1)), predicted_classes(scores)
 
+    def shown(values, best: int) -> str:
+        return f"score {values[best]:.2f}" if scores_only else f"{values[best]:.1%}"
+
     names = weights.meta["categories"] or [str(i) for i in range(10)]
-    return names, "score" if scores_only else "p", classify
+    kind = "score" if scores_only else "p"
+    return names, [f"{kind}_{n}" for n in names], classify, shown
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog=prog("predict"),
         description=__doc__.splitlines()[0],
-        usage="%(prog)s (CHECKPOINT | --weights NAME) IMAGE [IMAGE ...] [options]",
+        usage="%(prog)s (CHECKPOINT | --weights NAME) INPUT [INPUT ...] [options]",
     )
     parser.add_argument(
-        "inputs", nargs="+", metavar="[CHECKPOINT] IMAGE", help="a checkpoint, then images"
+        "inputs",
+        nargs="+",
+        metavar="[CHECKPOINT] INPUT",
+        help="a checkpoint, then images, folders of images or table files (.csv, .parquet)",
     )
     parser.add_argument("--weights", metavar="NAME", help="shipped weights instead of a checkpoint")
     parser.add_argument("--csv", type=Path, help="also write predictions here (not overwritten)")
@@ -86,41 +94,113 @@ def main(argv: list[str] | None = None) -> None:
         "--invert",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="force (or forbid) inverting; default: invert light images",
+        help="digits only: force (or forbid) inverting; default: invert light images",
     )
     args = parser.parse_args(argv)
     if args.weights:
         if any(Path(p).suffix == ".ckpt" for p in args.inputs):
             parser.error("give a checkpoint or --weights NAME, not both")
-        image_paths = args.inputs
+        paths = args.inputs
     elif len(args.inputs) < 2:
-        parser.error("give a checkpoint and images, or --weights NAME and images")
+        parser.error("give a checkpoint and inputs, or --weights NAME and images")
     else:
-        image_paths = args.inputs[1:]
+        paths = args.inputs[1:]
     try:
         if args.csv:
             check_outputs(args.csv, flag="--csv")
         if args.weights:
-            names, kind, classify = weights_classifier(args.weights)
+            names, value_names, classify, shown = weights_classifier(args.weights)
+            items, parts, skipped = digit_batches(paths, args.invert, classify)
         else:
-            names, kind, classify = checkpoint_classifier(args.inputs[0])
-        files, images, skipped = load_digits(image_paths, invert=args.invert)
+            classifier = checkpoint_classifier(args.inputs[0])
+            names, value_names = classifier.names, classifier.value_names
+            classify, shown = classifier.classify, classifier.shown
+            if classifier.kind == "table":
+                items, parts, skipped = table_batches(paths, classifier)
+            elif classifier.kind == "images":
+                items, parts, skipped = image_batches(paths, classifier)
+            else:
+                items, parts, skipped = digit_batches(paths, args.invert, classify)
     except zoo.ZooError as error:
         sys.exit(f"error: {error}")
     for path, why in skipped:
         print(f"skipped {path}: {why}", file=sys.stderr)
-    with torch.no_grad():  # a batch at a time: a folder of any size
-        parts = [classify(batch) for batch in images.split(BATCH)]
     values = torch.cat([v for v, _ in parts])
     predictions = torch.cat([p for _, p in parts])
     rows = []
-    for path, v, best in zip(files, values, predictions.tolist(), strict=True):
-        rows.append([str(path), names[best], *(f"{x:.4f}" for x in v.tolist())])
-        shown = f"{v[best]:.1%}" if kind == "p" else f"score {v[best]:.2f}"
-        print(f"{path}: {names[best]} ({shown})")
+    for item, v, best in zip(items.labels, values, predictions.tolist(), strict=True):
+        rows.append([names[best], *(f"{x:.4f}" for x in v.tolist())])
+        print(f"{item}: {names[best]} ({shown(v, best)})")
     if args.csv:
-        with args.csv.open("w", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(["file", "prediction", *(f"{kind}_{n}" for n in names)])
-            writer.writerows(rows)
+        write_predictions(args.csv, items, rows, value_names)
         print(f"wrote {args.csv}")
+
+
+class Items:
+    """What was classified: `labels` as printed (files, or "rows.csv row 3"), and the CSV's
+    leading columns (`header`, one list per item in `columns`)."""
+
+    def __init__(self, labels: list[str], header: list[str], columns: list[list]) -> None:
+        self.labels, self.header, self.columns = labels, header, columns
+
+
+def digit_batches(paths, invert, classify):
+    """Digits (MNIST checkpoints, --weights), classified 256 at a time."""
+    files, images, skipped = load_digits(paths, invert=invert)
+    with torch.no_grad():
+        parts = [classify(batch) for batch in images.split(BATCH)]
+    return Items(list(map(str, files)), ["file"], [[str(f)] for f in files]), parts, skipped
+
+
+def image_batches(paths, classifier: CheckpointClassifier):
+    """Image files read as the checkpoint's training read them, 256 at a time; unreadable
+    ones skipped (named), none readable refused."""
+    transform = classifier.transform
+    files, parts, skipped = [], [], []
+    listed = image_files(paths)
+    for start in range(0, len(listed), BATCH):
+        pixels = []
+        for path in listed[start : start + BATCH]:
+            try:
+                pixels.append(transform.pixels(path))
+                files.append(path)
+            except zoo.DataError as error:
+                skipped.append((path, str(error)))
+        if pixels:
+            parts.append(classifier.classify(torch.stack(pixels).float() / 255))
+    if not files:
+        raise zoo.DataError(f"no readable image among {len(skipped)}: {skipped[0][1]}")
+    return Items(list(map(str, files)), ["file"], [[str(f)] for f in files]), parts, skipped
+
+
+def table_batches(paths, classifier: CheckpointClassifier):
+    """Rows of table files, encoded as in training (every problem refused by row)."""
+    import pandas as pd
+
+    labels, frames, parts = [], [], []
+    for path in map(Path, paths):
+        if path.suffix.lower() not in TABLE_SUFFIXES:
+            raise zoo.DataError(
+                f"{path} is not a table ({', '.join(TABLE_SUFFIXES)}); this checkpoint "
+                "classifies table rows"
+            )
+        frame = read_table(path)
+        raw = classifier.transform.raw(frame, str(path))
+        parts += [classifier.classify(batch) for batch in raw.split(4096)]
+        labels += [f"{path} row {r}" for r in range(1, len(frame) + 1)]
+        frames.append(frame.assign(**{"source_file": str(path)}) if len(paths) > 1 else frame)
+    frame = pd.concat(frames, ignore_index=True)
+    header = [str(c) for c in frame.columns]
+    return Items(labels, header, frame.astype(object).values.tolist()), parts, []
+
+
+def write_predictions(path: Path, items: Items, rows: list[list], value_names: list[str]):
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow([*items.header, "prediction", *value_names])
+        for leading, row in zip(items.columns, rows, strict=True):
+            writer.writerow([*("" if _missing(v) else v for v in leading), *row])
+
+
+def _missing(value) -> bool:
+    return isinstance(value, float) and math.isnan(value)

@@ -5,9 +5,9 @@ import os
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
-from zoo.data.tensors import ClassificationDataModule, TensorSet, TrainingBatch
+from zoo.data.pixels import PixelImageDataModule
+from zoo.data.tensors import TensorSet
 from zoo.errors import DataError
 
 DATA_ROOT_ENV = "ZOO_DATA_ROOT"
@@ -60,20 +60,7 @@ def missing_mnist_message(raw: Path, cause: Exception | None) -> str:
     )
 
 
-def random_affine(images: torch.Tensor, max_shift: float, max_degrees: float) -> torch.Tensor:
-    """Shift each image by up to `max_shift` of its size and rotate it by up to `max_degrees`."""
-    n = images.shape[0]
-    angle = (torch.rand(n, device=images.device) * 2 - 1) * math.radians(max_degrees)
-    shift = (torch.rand(n, 2, device=images.device) * 2 - 1) * max_shift * 2  # grid spans 2
-    cos, sin = angle.cos(), angle.sin()
-    theta = torch.stack(
-        [torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1
-    )  # (N, 2, 3)
-    grid = F.affine_grid(theta, list(images.shape), align_corners=False)
-    return F.grid_sample(images, grid, align_corners=False, padding_mode="zeros")
-
-
-class MNISTDataModule(ClassificationDataModule):
+class MNISTDataModule(PixelImageDataModule):
     """MNIST: 55,000/5,000 seeded train/validation split of the training set; official test set.
 
     Images stay uint8 in memory (47 MB), on the accelerator when training runs on one
@@ -126,14 +113,6 @@ class MNISTDataModule(ClassificationDataModule):
                 cause = error
         raise DataError(missing_mnist_message(self.raw_folder, cause))
 
-    def setup(self, stage: str | None = None) -> None:
-        if not hasattr(self, "train_set"):
-            self._load()
-        device = self.trainer.strategy.root_device if self.trainer is not None else None
-        if device is not None and device.type != "cpu" and self.num_workers == 0:
-            for dataset in (self.train_set, self.val_set, self.test_set):
-                dataset.to(device)  # no-op once there
-
     def _load(self) -> None:
         from torchvision.datasets.mnist import read_image_file, read_label_file
 
@@ -163,13 +142,3 @@ class MNISTDataModule(ClassificationDataModule):
             read_image_file(str(self.raw_folder / "t10k-images-idx3-ubyte")),
             read_label_file(str(self.raw_folder / "t10k-labels-idx1-ubyte")).long(),
         )
-
-    def on_after_batch_transfer(self, batch, dataloader_idx: int):
-        """uint8 images -> floats in [0, 1]; augmented only if the batch is a `TrainingBatch`
-        (from `train_dataloader`), never a validation or test batch, whatever the trainer
-        is doing when this is called."""
-        images, labels = batch
-        x = images.unsqueeze(1).float().div_(255)  # (B, 28, 28) uint8 -> (B, 1, 28, 28)
-        if self.augment and isinstance(batch, TrainingBatch):
-            x = random_affine(x, self.max_shift, self.max_degrees)
-        return x, labels

@@ -9,7 +9,7 @@ import math
 
 import lightning as L
 import torch
-from torch.utils.data import DataLoader, Dataset, RandomSampler
+from torch.utils.data import DataLoader, Dataset, RandomSampler, default_collate
 
 
 class TensorSet(Dataset):
@@ -50,6 +50,16 @@ def keep_training_batch(batch):
     """collate_fn of training loaders: the stacked batch, a tuple marked as training data
     (dict batches, such as forecasting windows, are never augmented and pass as they are)."""
     return TrainingBatch(batch) if isinstance(batch, tuple) else batch
+
+
+def stack_batch(items: list) -> tuple:
+    """collate_fn for data sets read an item at a time (files streamed by workers)."""
+    return tuple(default_collate(items))
+
+
+def stack_training_batch(items: list) -> TrainingBatch:
+    """`stack_batch`, marked as training data."""
+    return TrainingBatch(stack_batch(items))
 
 
 class EpochShuffle(RandomSampler):
@@ -101,6 +111,29 @@ def split_sizes(total: int, fractions: tuple[float, ...]) -> list[int]:
     return [*sizes, total - sum(sizes)]
 
 
+def stratified_split(
+    labels: torch.Tensor, fractions: tuple[float, ...], seed: int
+) -> list[torch.Tensor]:
+    """Indices of parts of the examples with `labels`, about `fractions` of each class in
+    each part (the first part, training, first: a class of one example is trained on), in
+    a seeded random draw; each part's indices in their original order.
+
+    Item k (from 0) of a class of n, in random order, goes to the part whose share of the
+    cumulative fractions holds (k + 0.5) / n.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    order = torch.randperm(len(labels), generator=generator)
+    order = order[torch.sort(labels[order], stable=True).indices]  # by class, random within
+    sorted_labels = labels[order]
+    counts = torch.bincount(sorted_labels)
+    starts = torch.cumsum(counts, 0) - counts
+    rank = torch.arange(len(labels)) - starts[sorted_labels]
+    position = (rank + 0.5) / counts[sorted_labels]
+    bounds = torch.tensor(fractions, dtype=torch.float64).cumsum(0)[:-1]
+    part = torch.bucketize(position.double(), bounds, right=True)
+    return [order[part == i].sort().values for i in range(len(fractions))]
+
+
 class InMemoryDataModule(L.LightningDataModule):
     """Holds `train_set`, `val_set` and `test_set` as `TensorSet`s, filled in `setup`."""
 
@@ -136,16 +169,21 @@ class InMemoryDataModule(L.LightningDataModule):
     def test_dataloader(self) -> DataLoader:
         return self._loader(self.test_set)
 
-    def _loader(self, dataset: TensorSet, training: bool = False) -> DataLoader:
+    def _loader(self, dataset: Dataset, training: bool = False) -> DataLoader:
         """Batches of `dataset`; a training loader shuffles (`EpochShuffle`) and marks its
-        batches as `TrainingBatch`es."""
+        batches as `TrainingBatch`es. A `TensorSet` cuts whole batches; other data sets
+        (files read one at a time) are stacked."""
+        whole = hasattr(dataset, "__getitems__")
+        keep, keep_training = (
+            (keep_batch, keep_training_batch) if whole else (stack_batch, stack_training_batch)
+        )
         return DataLoader(
             dataset,
             batch_size=self.batch_size,
             sampler=EpochShuffle(dataset, self.seed) if training else None,
             # the workers' base seed: drawn from here, not from torch's global generator
             generator=torch.Generator().manual_seed(self.seed) if training else None,
-            collate_fn=keep_training_batch if training else keep_batch,
+            collate_fn=keep_training if training else keep,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
         )
@@ -159,7 +197,9 @@ class ClassificationDataModule(InMemoryDataModule):
     input_shape: tuple[int, ...]
     num_classes: int
     class_names: list[str] | None = None
-    normalization: tuple[float, float] | None = None  # (mean, std) of raw inputs
+    # (mean, std) of raw inputs: numbers, or lists of one per channel or feature
+    normalization: tuple[float | list[float], float | list[float]] | None = None
+    input_format: dict | None = None  # what a raw record is, for prediction (zoo.prediction)
 
     @property
     def task_kwargs(self) -> dict:
@@ -169,6 +209,7 @@ class ClassificationDataModule(InMemoryDataModule):
             "input_std": std,
             "class_names": self.class_names,
             "input_shape": list(self.input_shape),
+            "input_format": self.input_format,
         }
 
     @property

@@ -1,7 +1,8 @@
 """Exporting a trained task's network to TorchScript and ONNX, preprocessing included.
 
 The exported graph takes what the task's `forward` takes from a user: raw pixels in [0, 1]
-for classifiers (normalisation built in), raw series values for forecasters (scaling in,
+for image classifiers, a table's encoded rows (`zoo.tables`) for table classifiers
+(normalisation built in), raw series values for forecasters (scaling in,
 unscaling out, inside the network); classifiers return logits. An exported forecaster
 reads a full window of `input_length` observed values.
 """
@@ -27,8 +28,9 @@ class ExportedNetwork(nn.Module):
         super().__init__()
         self.network = task.model
         hp = task.hparams
-        self.in_mean = float(hp.get("input_mean", 0.0))  # forecasters scale inside the network
-        self.in_std = float(hp.get("input_std", 1.0))
+        # one number, or one per channel or feature; forecasters scale inside the network
+        self.register_buffer("in_mean", torch.tensor(hp.get("input_mean", 0.0)))
+        self.register_buffer("in_std", torch.tensor(hp.get("input_std", 1.0)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.network(normalise(x, self.in_mean, self.in_std))

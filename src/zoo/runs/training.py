@@ -115,6 +115,7 @@ def train(
     output_dir, precision, settings = start_run(cfg)
     datamodule = datamodule if datamodule is not None else build(cfg.data)
     task = build_task(cfg, datamodule)
+    record_data_found(output_dir, settings, datamodule)
     loggers = _instantiate_all(cfg.get("logger"))
     callbacks, timer = run_callbacks(cfg, datamodule, extra_callbacks)
     trainer: L.Trainer = build(
@@ -172,6 +173,16 @@ def start_run(cfg: DictConfig) -> tuple[Path, str, dict]:
     if cfg.get("matmul_precision"):
         torch.set_float32_matmul_precision(cfg.matmul_precision)
     return output_dir, precision, settings
+
+
+def record_data_found(output_dir: Path, settings: dict, datamodule) -> None:
+    """Add what the data turned out to be (an image folder's class names and image size, a
+    table's classes and features: the data module's `found`) to the run's config.yaml, as
+    `dataset`; read from the data, so known only once the task is sized for it."""
+    found = getattr(datamodule, "found", None)
+    if found:
+        settings["dataset"] = found
+        (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(settings))
 
 
 def run_callbacks(cfg: DictConfig, datamodule, extra: list | None) -> tuple[list, Timer]:

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix
 
-from zoo.inputs import normalise
+from zoo.inputs import class_probabilities, normalise
 from zoo.models import Perceptron, create_model
 from zoo.tasks.base import ZooTask
 from zoo.tasks.summaries import log_figure, log_what_it_learned
@@ -49,10 +49,11 @@ class ClassificationTask(ZooTask):
         scheduler: Literal["onecycle", "cosine"] | None = None,
         cycle_momentum: bool = False,
         label_smoothing: float = 0.0,
-        input_mean: float = 0.0,
-        input_std: float = 1.0,
+        input_mean: float | list[float] = 0.0,  # one, or one per channel or feature
+        input_std: float | list[float] = 1.0,
         class_names: list[str] | None = None,
         input_shape: list[int] | None = None,  # of one raw example, e.g. [1, 28, 28]
+        input_format: dict | None = None,  # what raw records are (zoo.prediction)
         channels_last: bool = False,
     ) -> None:
         super().__init__()
@@ -78,14 +79,12 @@ class ClassificationTask(ZooTask):
         return self.model(x)
 
     def probabilities(self, logits: torch.Tensor) -> torch.Tensor:
-        """(B, num_classes) class probabilities."""
-        if self.num_classes == 2:
-            p = torch.sigmoid(logits[:, 0])
-            return torch.stack([1 - p, p], dim=1)
-        return logits.softmax(dim=1)
+        """(B, num_classes) class probabilities (`zoo.inputs.class_probabilities`)."""
+        return class_probabilities(logits)
 
     def loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        binary = self.num_classes == 2
+        # one output unit for two classes (the MLP's); a CNN has one per class, even two
+        binary = logits.shape[1] == 1
         if self.hparams.loss == "mse":
             target = y.float().unsqueeze(1) if binary else F.one_hot(y, self.num_classes).float()
             return F.mse_loss(torch.sigmoid(logits.float()), target)

@@ -105,10 +105,11 @@ class PerceptronTask(ZooTask):
         model_name: str,
         model_kwargs: dict,
         lr: float = 1.0,
-        input_mean: float = 0.0,
-        input_std: float = 1.0,
+        input_mean: float | list[float] = 0.0,  # one, or one per channel or feature
+        input_std: float | list[float] = 1.0,
         class_names: list[str] | None = None,
         input_shape: list[int] | None = None,  # of one raw example, e.g. [1, 28, 28]
+        input_format: dict | None = None,  # what raw records are (zoo.prediction)
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
