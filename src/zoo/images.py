@@ -81,8 +81,8 @@ def image_pixels(image, channels: int, size: tuple[int, int] | None = None) -> n
     converted = image.convert("L" if channels == 1 else "RGB")
     if size is not None and converted.size != (size[1], size[0]):
         converted = converted.resize((size[1], size[0]), Image.Resampling.BILINEAR)
-    pixels = np.asarray(converted, dtype=np.uint8)
-    return pixels[None] if channels == 1 else pixels.transpose(2, 0, 1).copy()
+    pixels = np.array(converted, dtype=np.uint8)  # a writable copy (torch.from_numpy's wish)
+    return pixels[None] if channels == 1 else np.ascontiguousarray(pixels.transpose(2, 0, 1))
 
 
 def load_digit(path: Path, size: int = 28, invert: bool | None = None) -> torch.Tensor:

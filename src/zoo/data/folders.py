@@ -274,7 +274,7 @@ class ImageFolderData(PixelImageDataModule):
         listed = ", ".join(f"{h}x{w}: {n}" for (h, w), n in sizes.most_common(4))
         log.warning(
             "images in %s have %d sizes (%s%s); all are resized to %dx%d, the most common "
-            "(data.image_size=N or [H,W] chooses another)",
+            "(the smallest, if tied; data.image_size=N or [H,W] chooses another)",
             self.root,
             len(sizes),
             listed,

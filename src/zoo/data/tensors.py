@@ -114,12 +114,13 @@ def split_sizes(total: int, fractions: tuple[float, ...]) -> list[int]:
 def stratified_split(
     labels: torch.Tensor, fractions: tuple[float, ...], seed: int
 ) -> list[torch.Tensor]:
-    """Indices of parts of the examples with `labels`, about `fractions` of each class in
-    each part (the first part, training, first: a class of one example is trained on), in
-    a seeded random draw; each part's indices in their original order.
+    """Indices of parts of the examples with `labels`, in a seeded random draw stratified
+    by class: part i (i >= 1) holds round(n * fractions[i]) examples, the first part
+    (training) the rest; each part's indices in their original order.
 
-    Item k (from 0) of a class of n, in random order, goes to the part whose share of the
-    cumulative fractions holds (k + 0.5) / n.
+    Item k (from 0) of a class of n, in random order, stands at (k + 0.5) / n of its class;
+    the parts are cut from all items in that order, so each class spreads over the parts
+    in about the fractions (and a class of one example is trained on).
     """
     generator = torch.Generator().manual_seed(seed)
     order = torch.randperm(len(labels), generator=generator)
@@ -129,9 +130,10 @@ def stratified_split(
     starts = torch.cumsum(counts, 0) - counts
     rank = torch.arange(len(labels)) - starts[sorted_labels]
     position = (rank + 0.5) / counts[sorted_labels]
-    bounds = torch.tensor(fractions, dtype=torch.float64).cumsum(0)[:-1]
-    part = torch.bucketize(position.double(), bounds, right=True)
-    return [order[part == i].sort().values for i in range(len(fractions))]
+    order = order[torch.sort(position, stable=True).indices]  # classes interleaved
+    later = [round(len(labels) * f) for f in fractions[1:]]
+    sizes = [len(labels) - sum(later), *later]
+    return [part.sort().values for part in order.split(sizes)]
 
 
 class InMemoryDataModule(L.LightningDataModule):
