@@ -2,7 +2,9 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+from PIL import Image
 
 from zoo.configs import CONF_DIR
 from zoo.configs import compose_config as compose_from
@@ -61,3 +63,48 @@ def real_mnist_root() -> str:
         if root and (Path(root) / "MNIST" / "raw" / "t10k-images-idx3-ubyte").is_file():
             return str(root)
     pytest.skip(f"no real MNIST files: set ZOO_DATA_ROOT or put MNIST/raw/ in {SHARED_DATA}")
+
+
+# -- your own data: image folders and tables ---------------------------------------------
+
+CLASSES = ("bar", "box", "dot")
+
+
+def shape_image(kind: int, size: tuple[int, int], rgb: bool, rng) -> np.ndarray:
+    """A noisy image whose class is a shape (a bar, a box, a dot) in a colour of its own."""
+    h, w = size
+    pixels = rng.integers(0, 50, (h, w, 3)).astype(np.uint8)
+    if kind == 0:
+        pixels[h // 5 : -h // 5, w // 2 - 2 : w // 2 + 2] = (255, 255, 0)
+    elif kind == 1:
+        pixels[h // 4 : -h // 4, w // 4 : -w // 4] = (255, 0, 0)
+    else:
+        pixels[h // 2 - 2 : h // 2 + 2, w // 2 - 2 : w // 2 + 2] = (0, 128, 255)
+    return pixels if rgb else pixels.mean(axis=2).astype(np.uint8)
+
+
+def write_images(root: Path, per_class: int = 12, sizes=((16, 16),), rgb=True, seed=0) -> Path:
+    """root/<class>/<i>.png for the three shape classes, cycling through `sizes`."""
+    rng = np.random.default_rng(seed)
+    for kind, name in enumerate(CLASSES):
+        (root / name).mkdir(parents=True, exist_ok=True)
+        for i in range(per_class):
+            image = shape_image(kind, sizes[i % len(sizes)], rgb, rng)
+            Image.fromarray(image).save(root / name / f"{i:03d}.png")
+    return root
+
+
+def table_frame(rows: int = 120, seed: int = 0) -> pd.DataFrame:
+    """Two numbers on different scales, a colour and an id; the class follows from them."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "size_cm": rng.normal(150, 20, rows),
+            "weight_g": rng.normal(5000, 800, rows),
+            "colour": rng.choice(["red", "green", "blue"], rows),
+            "id": [f"item{i}" for i in range(rows)],
+        }
+    )
+    score = (frame.size_cm - 150) / 20 + (frame.colour == "red") * 1.5 - 0.5
+    frame["kind"] = np.where(score > 0, "large", "small")
+    return frame

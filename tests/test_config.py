@@ -16,15 +16,15 @@ import zoo
 from zoo.configs import compose_config as compose_from
 from zoo.runs.training import build_task, trainer_precision
 
-from .conftest import CONF_DIR, write_small_mnist
+from .conftest import CONF_DIR, table_frame, write_images, write_small_mnist
 
 MODEL_OPTIONS = sorted(p.stem for p in (CONF_DIR / "model").glob("*.yaml"))
 DATA_OPTIONS = sorted(p.stem for p in (CONF_DIR / "data").glob("*.yaml"))
-CLASSIFICATION_DATA = {"mnist", "primer", "separable", "xor"}
+CLASSIFICATION_DATA = {"mnist", "primer", "separable", "xor", "images", "table"}
 FITS = {  # model -> the data options it trains on
     "perceptron": CLASSIFICATION_DATA,
     "mlp": CLASSIFICATION_DATA,
-    "cnn": {"mnist"},  # images only
+    "cnn": {"mnist", "images"},  # images only
     "rnn": set(DATA_OPTIONS) - CLASSIFICATION_DATA,  # the series
 }
 
@@ -49,6 +49,12 @@ def data_settings(mnist_root, tmp_path):
             path = tmp_path / f"panel.{data}"
             frame.to_csv(path, index=False) if data == "csv" else frame.to_parquet(path)
             return [f"data.path={path}", "data.season_length=7"]  # integer times
+        if data == "images":  # a folder of the user's
+            write_images(tmp_path / "images", per_class=4)
+            return [f"data.root={tmp_path / 'images'}"]
+        if data == "table":
+            table_frame(40).to_csv(tmp_path / "table.csv", index=False)
+            return [f"data.path={tmp_path / 'table.csv'}", "data.target=kind", "data.drop=[id]"]
         return []
 
     return settings
