@@ -1,5 +1,6 @@
 """zoo as a user gets it: a wheel installed into a fresh virtual environment, then the
-`zoo` console command run from a folder outside the repository."""
+`zoo` console command run from a folder outside the repository (training on shipped data
+and on the user's own image folder, predicting, forecasting)."""
 
 import shutil
 import site
@@ -10,7 +11,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 
-from .conftest import ROOT
+from .conftest import ROOT, write_images
 
 
 def run(command, **kwargs):
@@ -55,6 +56,13 @@ def test_the_wheel_trains_and_forecasts_from_a_folder_outside_the_repository(tmp
     run([str(zoo), "train", "model=perceptron", "trainer.max_epochs=1"], cwd=user, env=env)
     (config,) = user.glob("outputs/perceptron_*/*/config.yaml")
     assert (config.parent / "checkpoints" / "last.ckpt").is_file()
+
+    write_images(user / "photos", per_class=6)  # the user's own images, in class folders
+    run([str(zoo), "train", "model=cnn", "data=images", "data.root=photos", "trainer.max_epochs=1",
+         "model.channels=[4]", "hydra.run.dir=photos_run"], cwd=user, env=env)  # fmt: skip
+    checkpoint = user / "photos_run" / "checkpoints" / "last.ckpt"
+    predicted = run([str(zoo), "predict", str(checkpoint), "photos/dot"], cwd=user, env=env)
+    assert predicted.stdout.startswith("photos/dot/000.png: ") and "%)" in predicted.stdout
 
     dates = pd.date_range("2001-01-01", periods=48, freq="MS")
     pd.DataFrame(
