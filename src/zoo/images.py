@@ -42,14 +42,20 @@ def image_header(path: Path) -> tuple[int, int, int]:
     try:
         with Image.open(path) as image:
             width, height = image.size
-            gray = image.mode in GRAY_MODES or (image.mode == "P" and _gray_palette(image))
+            channels = image_channels(image)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
         raise DataError(f"{path} is not a readable image ({error})") from None
     if width * height > MAX_PIXELS:
         raise DataError(
             f"{path} is {width} x {height} pixels, more than {MAX_PIXELS:,}; scale it down first"
         )
-    return (1 if gray else 3), height, width
+    return channels, height, width
+
+
+def image_channels(image) -> int:
+    """1 for a grayscale PIL image (a palette of grays included), 3 for colour."""
+    gray = image.mode in GRAY_MODES or (image.mode == "P" and _gray_palette(image))
+    return 1 if gray else 3
 
 
 def _gray_palette(image) -> bool:
@@ -57,10 +63,13 @@ def _gray_palette(image) -> bool:
     return bool((palette == palette[:, :1]).all())
 
 
-def read_image(path: Path, channels: int, size: tuple[int, int] | None = None) -> np.ndarray:
+def read_image(
+    path: Path, channels: int | None = None, size: tuple[int, int] | None = None
+) -> np.ndarray:
     """An image file as (channels, height, width) uint8 pixels: grayscale for 1 channel,
-    RGB for 3 (alpha dropped, as torchvision's loader does), resized bilinearly to `size`
-    (height, width) when it has another. A file that cannot be decoded raises a DataError
+    RGB for 3 (alpha dropped, as torchvision's loader does), the image's own (`None`: 1 if
+    it is gray, else 3) otherwise; resized bilinearly to `size` (height, width) when it has
+    another. A file that cannot be decoded, or one over `MAX_PIXELS`, raises a DataError
     naming it."""
     from PIL import Image, UnidentifiedImageError
 
@@ -69,7 +78,7 @@ def read_image(path: Path, channels: int, size: tuple[int, int] | None = None) -
             width, height = image.size
             if width * height > MAX_PIXELS:
                 raise DataError(f"{path} is {width} x {height} pixels, more than {MAX_PIXELS:,}")
-            return image_pixels(image, channels, size)
+            return image_pixels(image, channels or image_channels(image), size)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError) as error:
         raise DataError(f"{path} is not a readable image ({error})") from None
 
@@ -78,7 +87,8 @@ def image_pixels(image, channels: int, size: tuple[int, int] | None = None) -> n
     """A PIL image as (channels, height, width) uint8 pixels (see `read_image`)."""
     from PIL import Image
 
-    converted = image.convert("L" if channels == 1 else "RGB")
+    mode = "L" if channels == 1 else "RGB"
+    converted = image if image.mode == mode else image.convert(mode)
     if size is not None and converted.size != (size[1], size[0]):
         converted = converted.resize((size[1], size[0]), Image.Resampling.BILINEAR)
     pixels = np.array(converted, dtype=np.uint8)  # a writable copy (torch.from_numpy's wish)

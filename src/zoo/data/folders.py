@@ -15,16 +15,16 @@ in `memory_limit_mb`; otherwise they are streamed from the files by DataLoader w
 import logging
 import os
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch.utils.data import Dataset
 
 from zoo.data.pixels import PixelImageDataModule
 from zoo.data.tensors import TensorSet, stratified_split
 from zoo.errors import ConfigError, DataError
-from zoo.images import IMAGE_SUFFIXES, image_header, read_image
+from zoo.images import IMAGE_SUFFIXES, image_header, image_pixels, read_image
 
 log = logging.getLogger(__name__)
 
@@ -116,24 +116,27 @@ class ImageFolderData(PixelImageDataModule):
 
     def _load(self) -> None:
         parts, classes, layout = self._scan()
+        self.class_names, self.num_classes = classes, len(classes)
         files = [f for part in parts.values() for f, _ in part]
-        headers = self._headers(files)
-        parts = {name: [(f, c) for f, c in part if f in headers] for name, part in parts.items()}
+        megabytes = len(files) * self._sample_bytes(files) / 2**20  # an estimate
+        self.streamed = megabytes > self.memory_limit_mb
+        if self.streamed:  # headers only: the files are read as batches are drawn
+            shapes = self._headers(files)
+        else:  # decoded once, each as it is (its own channels and size)
+            pixels = self._decode(files)
+            shapes = {f: a.shape for f, a in pixels.items()}
+        parts = {name: [(f, c) for f, c in part if f in shapes] for name, part in parts.items()}
         self._refuse_emptied_classes(parts, classes)
-        channels = self.channels or max(h[0] for h in headers.values())
-        size = self.image_size or self._common_size(headers)
-        self.class_names = classes
-        self.num_classes = len(classes)
+        channels = self.channels or max(c for c, _, _ in shapes.values())
+        size = self.image_size or self._common_size(shapes)
         self.input_shape = (channels, *size)
         self.input_format = {"kind": "images", "channels": channels, "size": list(size)}
         split = self._split(parts, layout)
-        count = sum(len(f) for f, _ in split.values())
-        megabytes = count * channels * size[0] * size[1] / 2**20
-        self.streamed = megabytes > self.memory_limit_mb
+        megabytes = sum(len(f) for f, _ in split.values()) * channels * size[0] * size[1] / 2**20
         if self.streamed:
             self._stream(split, channels, size, megabytes)
         else:
-            self._hold(split, channels, size, megabytes)
+            self._hold(split, pixels, channels, size, megabytes)
         held = "streamed from the files" if self.streamed else f"in memory, {megabytes:.1f} MB"
         self.found = {
             "root": str(self.root),
@@ -143,6 +146,19 @@ class ImageFolderData(PixelImageDataModule):
             "images": {name: len(files) for name, (files, _) in split.items()},
             "held": held,
         }
+
+    def _sample_bytes(self, files: list[Path], count: int = 256) -> float:
+        """Bytes of one image as uint8, from the headers of up to `count` files drawn by
+        seed (the channels and size asked for, where asked)."""
+        generator = torch.Generator().manual_seed(self.seed)
+        picks = torch.randperm(len(files), generator=generator)[:count].tolist()
+        shapes = [r for r in (_header_or_error(files[i]) for i in picks) if not isinstance(r, str)]
+        if not shapes:
+            return 0.0
+        channels = self.channels or max(c for c, _, _ in shapes)
+        if self.image_size:
+            return channels * self.image_size[0] * self.image_size[1]
+        return channels * sum(h * w for _, h, w in shapes) / len(shapes)
 
     def _scan(self) -> tuple[dict[str, list[tuple[Path, int]]], list[str], str]:
         """{part: [(file, class index)]} for the parts the folders give, the class names and
@@ -227,13 +243,22 @@ class ImageFolderData(PixelImageDataModule):
 
     def _headers(self, files: list[Path]) -> dict[Path, tuple[int, int, int]]:
         """(channels, height, width) of every readable file; the rest skipped or refused."""
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            results = list(pool.map(_header_or_error, files))
-        headers = {f: r for f, r in zip(files, results, strict=True) if not isinstance(r, str)}
+        results = [_header_or_error(f) for f in files]  # threads were slower (the GIL)
+        return self._readable(files, results)
+
+    def _decode(self, files: list[Path]) -> dict[Path, np.ndarray]:
+        """Every readable file's uint8 (C, H, W) pixels: the channels asked for (else its
+        own), at `image_size` (else its own); the rest skipped or refused."""
+        results = [_pixels_or_error(f, self.channels, self.image_size) for f in files]
+        return self._readable(files, results)
+
+    def _readable(self, files: list[Path], results: list) -> dict:
+        """{file: result} of the files whose result is not an error message; those that
+        are, skipped (logged) or refused as `bad_files` says."""
         bad = [(f, r) for f, r in zip(files, results, strict=True) if isinstance(r, str)]
         if bad:
             self._bad([f for f, _ in bad], [why for _, why in bad], "not readable images")
-        return headers
+        return {f: r for f, r in zip(files, results, strict=True) if not isinstance(r, str)}
 
     def _bad(self, files: list[Path], reasons: list[str], what: str) -> None:
         """Refuse `files` (bad_files="refuse") or log that they are skipped, naming a few."""
@@ -326,31 +351,14 @@ class ImageFolderData(PixelImageDataModule):
             )
         return result
 
-    def _hold(self, split: dict, channels: int, size, megabytes: float) -> None:
-        """Decode every image once into uint8 tensors in memory."""
-        sets, bad = {}, []
+    def _hold(self, split: dict, pixels: dict, channels: int, size, megabytes: float) -> None:
+        """The decoded images as uint8 tensors, each at the data's channels and size."""
+        sets = {}
         for part, (files, labels) in split.items():
             images = torch.empty((len(files), channels, *size), dtype=torch.uint8)
-
-            def decode(index: int, files=files, images=images) -> str | None:
-                try:
-                    images[index] = torch.from_numpy(read_image(files[index], channels, size))
-                except DataError as error:
-                    return str(error)
-                return None
-
-            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-                errors = list(pool.map(decode, range(len(files))))
-            failed = [i for i, e in enumerate(errors) if e]
-            bad += [(files[i], errors[i]) for i in failed]
-            keep = torch.ones(len(files), dtype=torch.bool)
-            keep[failed] = False
-            sets[part] = TensorSet(images[keep], labels[keep])
-        if bad:
-            self._bad([f for f, _ in bad], [why for _, why in bad], "not readable images")
-            for part, dataset in sets.items():
-                if len(dataset) == 0:
-                    raise DataError(f"{self.root}: no readable image left for the {part} part")
+            for i, path in enumerate(files):
+                images[i] = torch.from_numpy(conform(pixels.pop(path), channels, size))
+            sets[part] = TensorSet(images, labels)
         self.train_set, self.val_set, self.test_set = sets["train"], sets["val"], sets["test"]
         self.normalization = channel_statistics(self.train_set.tensors[0])
         log.info(
@@ -398,6 +406,26 @@ def _header_or_error(path: Path) -> tuple[int, int, int] | str:
         return image_header(path)
     except DataError as error:
         return str(error)
+
+
+def _pixels_or_error(path: Path, channels, size) -> np.ndarray | str:
+    try:
+        return read_image(path, channels, size)
+    except DataError as error:
+        return str(error)
+
+
+def conform(pixels: np.ndarray, channels: int, size: tuple[int, int]) -> np.ndarray:
+    """Decoded (C, H, W) pixels at `channels` (gray repeated into RGB, exactly as Pillow
+    converts) and `size` (resized bilinearly by Pillow, as `read_image` does)."""
+    if tuple(pixels.shape[1:]) != tuple(size):
+        from PIL import Image
+
+        picture = Image.fromarray(pixels[0] if len(pixels) == 1 else pixels.transpose(1, 2, 0))
+        pixels = image_pixels(picture, len(pixels), size)
+    if len(pixels) == 1 and channels == 3:
+        pixels = np.repeat(pixels, 3, axis=0)
+    return pixels
 
 
 def _size_pair(size) -> tuple[int, int] | None:
