@@ -2,7 +2,7 @@
 
 zoo train model=cnn              # Hydra overrides, --help, -m, --cfg job as ever
 zoo eval ckpt_path=RUN/checkpoints/last.ckpt
-zoo predict --weights cnn-mnist digit.png
+zoo predict --weights cnn-mnist digit.png        # or CHECKPOINT photo.jpg / rows.csv
 zoo forecast --weights rnn-m3-monthly sales.csv
 zoo backtest CHECKPOINT sales.csv --methods rnn Theta
 zoo export CHECKPOINT --out exported/cnn
@@ -15,7 +15,7 @@ import sys
 COMMANDS = {
     "train": "train a network (Hydra: model=..., data=..., key=value)",
     "eval": "test a checkpoint on its run's test set (Hydra: ckpt_path=...)",
-    "predict": "classify digit images with a checkpoint or shipped weights",
+    "predict": "classify images or table rows with a checkpoint, digits with shipped weights",
     "forecast": "forecast a panel with a checkpoint or shipped weights",
     "backtest": "rolling-origin backtest of a forecaster and the baselines",
     "export": "export a checkpoint's network to TorchScript and ONNX",
