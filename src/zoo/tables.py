@@ -78,10 +78,11 @@ class TableEncoding:
             if missing.any():
                 if column.fill is None:
                     row = int(np.flatnonzero(missing)[0]) + 1
+                    count = int(missing.sum())
+                    also = f" ({count} rows miss it)" if count > 1 else ""
                     raise DataError(
-                        f"{source}: row {row}, column {column.name!r} is missing (and "
-                        f"{int(missing.sum()) - 1} more in that column); the network was "
-                        f"trained {_fill_words(self.fill)}: fill it in"
+                        f"{source}: row {row}, column {column.name!r} is missing{also}; the "
+                        f"network was trained {_fill_words(self.fill)}: fill it in"
                     )
                 values = values.where(~values.isna(), column.fill)
             if column.kind == "numeric":
