@@ -173,9 +173,9 @@ def make_folder(tmp_path, case: str) -> Path:
         ("single class", [], r"holds only the class 'bar': a classifier needs two classes"),
         ("loose images", [], r"stray.png lies directly in \S+, outside any class folder"),
         ("non-image refused", ["data.bad_files=refuse"],
-         r"1 files in \S+ are not images \(by their suffix\): \S+notes.txt\. Remove them"),
+         r"1 file in \S+ is not an image \(by its suffix\): \S+notes.txt\. Remove them"),
         ("unreadable refused", ["data.bad_files=refuse"],
-         r"1 files in \S+ are not readable images: \S+cut.png is not a readable image"),
+         r"1 file in \S+ is not a readable image: \S+cut.png is not a readable image"),
         ("no train", [], r"has val/ but no train/"),
         ("class unknown to train", [], r"zebra is a class that \S+train does not have"),
         ("missing root", [], r"no image folder at \S+missing_root"),
@@ -195,7 +195,7 @@ def test_unreadable_and_non_image_files_are_skipped_with_a_count_by_default(tmp_
     data = ImageFolderData(str(root), val_fraction=0.25, test_fraction=0.25)
     data.setup()
     assert sum(len(s) for s in (data.train_set, data.val_set, data.test_set)) == 12
-    assert "skipped 1 files in" in caplog.text and "notes.txt" in caplog.text
+    assert "skipped 1 file in" in caplog.text and "notes.txt" in caplog.text
     assert "cut.png is not a readable image" in caplog.text and "DS_Store" not in caplog.text
 
 

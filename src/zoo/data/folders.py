@@ -238,7 +238,13 @@ class ImageFolderData(PixelImageDataModule):
                 )
             by_class[sub.name] = files
         if others:
-            self._bad(others, [], "not images (by their suffix)")
+            self._bad(
+                others,
+                [],
+                "not an image (by its suffix)"
+                if len(others) == 1
+                else "not images (by their suffix)",
+            )
         return by_class
 
     def _headers(self, files: list[Path]) -> dict[Path, tuple[int, int, int]]:
@@ -257,21 +263,23 @@ class ImageFolderData(PixelImageDataModule):
         are, skipped (logged) or refused as `bad_files` says."""
         bad = [(f, r) for f, r in zip(files, results, strict=True) if isinstance(r, str)]
         if bad:
-            self._bad([f for f, _ in bad], [why for _, why in bad], "not readable images")
+            what = "not a readable image" if len(bad) == 1 else "not readable images"
+            self._bad([f for f, _ in bad], [why for _, why in bad], what)
         return {f: r for f, r in zip(files, results, strict=True) if not isinstance(r, str)}
 
     def _bad(self, files: list[Path], reasons: list[str], what: str) -> None:
         """Refuse `files` (bad_files="refuse") or log that they are skipped, naming a few."""
         named = "; ".join(reasons[:NAMED] or map(str, files[:NAMED]))
         more = f" and {len(files) - NAMED} more" if len(files) > NAMED else ""
+        count = f"{len(files)} file{'s' if len(files) > 1 else ''}"
         if self.bad_files == "refuse":
             raise DataError(
-                f"{len(files)} files in {self.root} are {what}: {named}{more}. Remove them, "
-                "or skip them with data.bad_files=skip"
+                f"{count} in {self.root} {'are' if len(files) > 1 else 'is'} {what}: "
+                f"{named}{more}. Remove them, or skip them with data.bad_files=skip"
             )
         log.warning(
-            "skipped %d files in %s that are %s: %s%s (data.bad_files=refuse stops instead)",
-            len(files),
+            "skipped %s in %s, %s: %s%s (data.bad_files=refuse stops instead)",
+            count,
             self.root,
             what,
             named,
