@@ -81,8 +81,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         check_outputs(args.out)
         result = run_backtest(args, checkpoint, data, methods)
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        result.frame.to_csv(args.out, index=False)
+        from zoo.files import write_file
+
+        write_file(args.out, lambda f: result.frame.to_csv(f, index=False))
     except ZooError as error:
         sys.exit(f"error: {error}")
     print(result.summary.round(3).to_string())

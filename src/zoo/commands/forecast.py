@@ -33,7 +33,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from zoo.commands.outputs import check_outputs, prog
+from zoo.commands.outputs import check_outputs, prog, write_outputs
 from zoo.errors import ConfigError, ZooError
 
 DATA_HELP = "a CSV or Parquet file in long format (unique_id, ds, y)"
@@ -130,10 +130,15 @@ def main(argv: list[str] | None = None) -> None:
             hybrid=args.hybrid,
             force_freq=args.force_freq,
         )
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(args.out, index=False)
+        from zoo.files import write_file
+
         shown = args.plot or [str(i) for i in panel.ids[:: max(1, len(panel) // 6)][:6]]
-        plot_forecasts(panel, frame, shown, png)
+        write_outputs(
+            {
+                args.out: lambda path: write_file(path, lambda f: frame.to_csv(f, index=False)),
+                png: lambda path: plot_forecasts(panel, frame, shown, path, replace=False),
+            }
+        )
     except ZooError as error:
         sys.exit(f"error: {error}")
     short = int((panel.lengths < fc.network.min_input_length).sum())

@@ -14,6 +14,7 @@ on mnist.
 
 import argparse
 import csv
+import io
 import math
 import sys
 from pathlib import Path
@@ -119,8 +120,14 @@ def main(argv: list[str] | None = None) -> None:
         shown = f"{v[best]:.1%}" if kind == "p" else f"score {v[best]:.2f}"
         print(f"{path}: {names[best]} ({shown})")
     if args.csv:
-        with args.csv.open("w", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(["file", "prediction", *(f"{kind}_{n}" for n in names)])
-            writer.writerows(rows)
+        from zoo.files import write_file
+
+        text = io.StringIO(newline="")
+        writer = csv.writer(text)
+        writer.writerow(["file", "prediction", *(f"{kind}_{n}" for n in names)])
+        writer.writerows(rows)
+        try:
+            write_file(args.csv, text.getvalue())
+        except zoo.ZooError as error:
+            sys.exit(f"error: {error}")
         print(f"wrote {args.csv}")

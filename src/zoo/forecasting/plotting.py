@@ -23,10 +23,13 @@ def plot_forecasts(
     path: str | Path,
     model: str | None = None,
     history_shown: int = 120,
+    replace: bool = True,
 ) -> Path:
     """A grid of the series `ids`: their recent `history`, the forecasts of the long-format
     frame `forecasts` (column `model`, default its first model column) after it, and the
-    bands of its `<model>-lo/hi-<level>` columns; saved at `path`."""
+    bands of its `<model>-lo/hi-<level>` columns; saved at `path` (as its suffix says, PNG
+    by default) whole or not at all, replacing a file there unless `replace=False`."""
+    from zoo.files import write_file
     from zoo.plots import forecast_grid
 
     columns = [c for c in forecasts.columns if c not in ("unique_id", "ds", "cutoff", "y")]
@@ -53,5 +56,5 @@ def plot_forecasts(
         }
         panels.append((name, history.series(i)[-shown:], values[model], None, bands, times))
     figure = forecast_grid(panels, columns=min(3, len(panels)))
-    figure.savefig(path)
-    return Path(path)
+    kind = Path(path).suffix[1:].lower() or "png"
+    return write_file(path, lambda f: figure.savefig(f, format=kind), replace=replace)

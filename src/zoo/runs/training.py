@@ -1,14 +1,17 @@
 """`train(cfg)`: compose data, network, task, logger and trainer from a Hydra config, and fit."""
 
+import io
 import json
 import logging
 import math
 import os
+import warnings
 from pathlib import Path
 
 import lightning as L
 import torch
 from hydra.utils import get_class, instantiate
+from lightning.fabric.plugins import TorchCheckpointIO
 from lightning.pytorch.callbacks import ModelCheckpoint, RichProgressBar, Timer
 from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
@@ -18,6 +21,7 @@ from zoo.configs import check_values, refuse_existing_run
 from zoo.data.tensors import InMemoryDataModule
 from zoo.devices import resolve_precision
 from zoo.errors import ConfigError, ZooError
+from zoo.files import FULL, disk_full, write_file
 from zoo.models import model_arguments
 from zoo.runs.checkpoints import check_resumable, read_checkpoint
 
@@ -25,9 +29,31 @@ log = logging.getLogger(__name__)
 
 
 def silence_lightning() -> None:
-    """Only warnings from Lightning's loggers (no device banner, no tips): library use."""
+    """Only warnings from Lightning's loggers (no device banner, no tips): library use. Nor
+    torch's deprecation of a class Lightning still uses, which a user cannot act on."""
     for name in ("lightning.pytorch", "lightning.fabric", "lightning"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", r".*isinstance\(treespec, LeafSpec\)", FutureWarning)
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Checkpoints written whole or not at all (`zoo.files.write_file`): in a temporary file
+    of their own folder, flushed to the disk, then renamed over the old one. Killing a run
+    while it overwrites last.ckpt leaves the old file; a full disk stops with zoo's message
+    and leaves the earlier checkpoints as they were. (Lightning's own writer copies the file
+    into place when the temporary folder is on another disk, truncating the old one first.)"""
+
+    def save_checkpoint(self, checkpoint: dict, path, storage_options=None) -> None:
+        if storage_options is not None or "://" in str(path):  # remote storage: Lightning's
+            return super().save_checkpoint(checkpoint, path, storage_options)
+        buffer = io.BytesIO()
+        torch.save(checkpoint, buffer)
+        write_file(path, buffer.getbuffer(), replace=True)
+
+
+def save_checkpoint(checkpoint: dict, path: Path) -> None:
+    """A checkpoint's contents written to `path` as training writes them."""
+    AtomicCheckpointIO().save_checkpoint(checkpoint, path)
 
 
 def build_task(cfg: DictConfig, datamodule: InMemoryDataModule) -> L.LightningModule:
@@ -126,6 +152,7 @@ def train(
         enable_progress_bar=not cfg.quiet
         and any(isinstance(c, RichProgressBar) for c in callbacks),
         enable_model_summary=not cfg.quiet,
+        plugins=[AtomicCheckpointIO()],
     )
     if cfg.get("ckpt_path"):
         check_resumable(cfg.ckpt_path, task)
@@ -167,7 +194,7 @@ def start_run(cfg: DictConfig) -> tuple[Path, str, dict]:
     precision = trainer_precision(cfg)
     settings = OmegaConf.to_container(cfg, resolve=True)
     settings["trainer"]["precision"] = precision  # what the run used, not "auto"
-    (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(settings))
+    write_file(output_dir / "config.yaml", OmegaConf.to_yaml(settings), replace=True)
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     if cfg.get("matmul_precision"):
         torch.set_float32_matmul_precision(cfg.matmul_precision)
@@ -193,6 +220,10 @@ def fit(trainer: L.Trainer, task, datamodule, ckpt_path, output_dir: Path) -> No
     """`trainer.fit`, with Ctrl+C turned into zoo's message (Lightning exits quietly)."""
     try:
         trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path)
+    except OSError as error:  # a full disk met by a writer that is not zoo's (TensorBoard's)
+        if error.errno not in FULL:
+            raise
+        raise disk_full(output_dir, "the run's logs", after="its checkpoints are intact") from None
     except SystemExit:  # Lightning exits after Ctrl+C (its own notice is silenced by quiet)
         if not trainer.interrupted:
             raise
@@ -223,7 +254,8 @@ def record_run(cfg, output_dir: Path, settings: dict, metrics: dict, loggers: li
             )
             logger.finalize("success")
     finite = {k: v if math.isfinite(v) else None for k, v in metrics.items()}  # JSON: null
-    (output_dir / "metrics.json").write_text(json.dumps(finite, indent=1, sort_keys=True))
+    metrics_text = json.dumps(finite, indent=1, sort_keys=True)
+    write_file(output_dir / "metrics.json", metrics_text, replace=True)
     if not cfg.quiet:
         report(output_dir, metrics)
 
@@ -303,4 +335,4 @@ def calibrate_by_refit(cfg: DictConfig, datamodule, task, checkpoints: Path) -> 
     for path in checkpoints.glob("*.ckpt"):
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
         checkpoint["zoo_intervals"] = task.intervals.to_state()
-        torch.save(checkpoint, path)
+        save_checkpoint(checkpoint, path)

@@ -278,16 +278,17 @@ def write_weights(
 ) -> tuple[Path, Path]:
     """Write `<stem>.safetensors` (no pickle) and `<stem>.json` (the card, sha256 and size
     added) into `out_dir`."""
-    from safetensors.torch import save_file
+    from safetensors.torch import save
+
+    from zoo.files import write_file
 
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     path, card_path = out_dir / f"{weights.stem}.safetensors", out_dir / f"{weights.stem}.json"
-    save_file(state, str(path), metadata={"format": "pt", "zoo_weights": weights.id})
-    data = path.read_bytes()
+    data = save(state, metadata={"format": "pt", "zoo_weights": weights.id})
     card = {**card, "file": path.name, "file_size": len(data)}
     card["sha256"] = hashlib.sha256(data).hexdigest()
-    card_path.write_text(json.dumps(card, indent=2) + "\n")
+    write_file(path, data, replace=True)  # each whole or not at all (zoo.files)
+    write_file(card_path, json.dumps(card, indent=2) + "\n", replace=True)
     if card["sha256"] != weights.sha256:  # the record in zoo/weights/registry.py follows the file
         print(
             f"{weights.id}: a new file; record its digest in src/zoo/weights/registry.py: "
