@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import lightning as L
 import numpy as np
@@ -90,9 +89,7 @@ def test_a_file_made_after_the_check_is_not_replaced(tmp_path):
     assert target.read_text() == "theirs" and os.listdir(tmp_path) == ["forecasts.csv"]
 
 
-def test_a_full_disk_names_the_folder_and_the_space_and_leaves_the_old_file(
-    tmp_path, monkeypatch
-):
+def test_a_full_disk_names_the_folder_and_the_space_and_leaves_the_old_file(tmp_path, monkeypatch):
     old = write_file(tmp_path / "last.ckpt", b"old checkpoint")
     full_disk(monkeypatch)
     with pytest.raises(DiskFullError, match=rf"the disk holding {tmp_path} is full \(last.ckpt "
