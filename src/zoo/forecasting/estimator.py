@@ -15,7 +15,6 @@ imported by `fit` only: forecasting from a saved or shipped network needs neithe
 
 from __future__ import annotations
 
-import json
 import logging
 import tempfile
 from pathlib import Path
@@ -37,12 +36,12 @@ from zoo.forecasting.intervals import DEFAULT_LEVELS, ConformalIntervals, check_
 from zoo.forecasting.metrics import seasonal_naive_scale
 from zoo.forecasting.output import forecast_frame
 from zoo.forecasting.panel import PYTHON_OPTIONS, Panel, panel_from_frame
+from zoo.forecasting.saved import HISTORY as SAVED_HISTORY
+from zoo.forecasting.saved import SETTINGS as SAVED_SETTINGS
+from zoo.forecasting.saved import read_saved, write_saved
 
 log = logging.getLogger(__name__)
 NETWORKS = ("rnn",)
-SAVED_SETTINGS = "forecaster.json"
-SAVED_NETWORK = "network.safetensors"
-SAVED_HISTORY = "history.parquet"
 
 
 def read_frame(
@@ -315,19 +314,11 @@ class Forecaster:
     # -- files ----------------------------------------------------------------------------------
 
     def save(self, path: str | Path) -> Path:
-        """Write the fitted forecaster to folder `path` (settings as JSON, the network as
-        safetensors, the fitted series as Parquet: no pickle); refuses to overwrite."""
-        from safetensors.torch import save_file
-
+        """Write the fitted forecaster to a new folder `path` (settings as JSON, the network
+        as safetensors, the fitted series as Parquet: no pickle), every file or none
+        (`zoo.forecasting.saved`); a folder holding anything, or a file, is refused."""
         if self.network is None and self.history is None:
             raise ConfigError("nothing to save: fit the Forecaster first")
-        folder = Path(path)
-        if (folder / SAVED_SETTINGS).exists():
-            raise ConfigError(
-                f"{folder} already holds a saved Forecaster; choose another path "
-                "(nothing was overwritten)"
-            )
-        folder.mkdir(parents=True, exist_ok=True)
         settings = {
             "model": self.model,
             "horizon": self.horizon,
@@ -342,59 +333,45 @@ class Forecaster:
         }
         if self.network is not None:
             settings["network"] = {"name": "rnn", "kwargs": self.network_kwargs}
-            state = {k: v.contiguous() for k, v in self.network.state_dict().items()}
-            save_file(state, folder / SAVED_NETWORK)
-        if self.history is not None:
-            self.history.to_frame().to_parquet(folder / SAVED_HISTORY)
-        (folder / SAVED_SETTINGS).write_text(json.dumps(settings, indent=1))
-        return folder
+        return write_saved(
+            path,
+            settings,
+            None if self.network is None else self.network.state_dict(),
+            None if self.history is None else self.history.to_frame(),
+        )
 
     @classmethod
     def load(cls, path: str | Path) -> Forecaster:
-        """A Forecaster saved by `save`: plain JSON, safetensors and Parquet are read; the
-        network is rebuilt from zoo's registry by name, never from code in the files."""
+        """A Forecaster saved by `save`: plain JSON, safetensors and Parquet are read and
+        checked (`zoo.forecasting.saved.read_saved`); the network is rebuilt from zoo's
+        registry by name, never from code in the files."""
         from zoo.models import create_model
 
         folder = Path(path)
-        try:
-            settings = json.loads((folder / SAVED_SETTINGS).read_text())
-        except FileNotFoundError:
-            raise DataError(f"no saved Forecaster at {folder} (no {SAVED_SETTINGS})") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise DataError(f"{folder / SAVED_SETTINGS} is not valid JSON: {error}") from None
+        settings, state, history = read_saved(folder)
         try:
             fc = cls(
                 settings["model"],
                 settings["horizon"],
-                freq=settings["freq"],
-                season_length=settings["season_length"],
-                levels=settings["levels"],
-                overrides=settings["overrides"],
-                alias=settings["alias"],
+                freq=settings.get("freq"),
+                season_length=settings.get("season_length"),
+                levels=settings.get("levels") or DEFAULT_LEVELS,
+                overrides=settings.get("overrides") or (),
+                alias=settings.get("alias"),
             )
-            fc.metrics = dict(settings.get("metrics") or {})
-            if settings.get("intervals"):
-                fc.intervals = ConformalIntervals.from_state(settings["intervals"])
-            network = settings.get("network")
-            if network is not None:
-                if network.get("name") not in NETWORKS or not isinstance(
-                    network.get("kwargs"), dict
-                ):
-                    raise DataError(
-                        f"{folder / SAVED_SETTINGS}: unknown network {network.get('name')!r}"
-                    )
-                fc.network_kwargs = network["kwargs"]
-                fc.network = _load_network(
-                    create_model(network["name"], **network["kwargs"]), folder / SAVED_NETWORK
-                )
-        except (KeyError, TypeError, ValueError) as error:
-            raise DataError(
-                f"{folder / SAVED_SETTINGS} is not a saved Forecaster: {error}"
-            ) from None
-        if (folder / SAVED_HISTORY).exists():
-            fc.history = read_frame(
-                pd.read_parquet(folder / SAVED_HISTORY), source=str(folder / SAVED_HISTORY)
-            )
+        except ConfigError as error:
+            raise DataError(f"{folder / SAVED_SETTINGS}: {error}") from None
+        fc.metrics = dict(settings.get("metrics") or {})
+        if settings.get("intervals"):
+            fc.intervals = ConformalIntervals.from_state(settings["intervals"])
+        network = settings.get("network")
+        if network is not None:
+            fc.network_kwargs = network["kwargs"]
+            fc.network = create_model(network["name"], **network["kwargs"])
+            fc.network.load_state_dict(state)
+            fc.network.eval()
+        if history is not None:
+            fc.history = read_frame(history, source=str(folder / SAVED_HISTORY))
         return fc
 
     @classmethod
@@ -466,20 +443,3 @@ def _read_forecaster_checkpoint(path):
     state = checkpoint.get("zoo_intervals")
     intervals = None if state is None else ConformalIntervals.from_state(state)
     return network, dict(hparams["model_kwargs"]), intervals, hparams.get("freq")
-
-
-def _load_network(model: torch.nn.Module, path: Path) -> torch.nn.Module:
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    try:
-        state = load_file(path)
-    except (FileNotFoundError, SafetensorError, OSError) as error:
-        raise DataError(f"{path} is not a readable safetensors file: {error}") from None
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as error:
-        raise DataError(
-            f"{path} does not fit the saved network: {str(error).splitlines()[0]}"
-        ) from None
-    return model.eval()

@@ -3,9 +3,10 @@
 import inspect
 from collections.abc import Callable
 
+import torch
 from torch import nn
 
-from zoo.errors import ConfigError, ZooError
+from zoo.errors import ZooError
 
 _MODELS: dict[str, Callable[..., nn.Module]] = {}
 
@@ -41,16 +42,43 @@ def get_model_builder(name: str) -> Callable[..., nn.Module]:
 
 
 def create_model(name: str, **kwargs) -> nn.Module:
-    """Build the registered network `name` with its constructor's keyword arguments."""
-    builder = get_model_builder(name)
-    accepted = inspect.signature(builder).parameters
-    unknown = sorted(set(kwargs) - set(accepted))
-    if unknown:
-        raise ConfigError(
-            f"model {name!r} takes no argument {', '.join(map(repr, unknown))}; "
-            f"its arguments are: {', '.join(accepted)}"
+    """Build the registered network `name` with its constructor's keyword arguments
+    (checked first: `check_model_arguments`)."""
+    return get_model_builder(name)(**check_model_arguments(name, kwargs))
+
+
+MAX_PARAMETERS = 2**30  # 4 GiB of float32 weights: far beyond any network of zoo's
+
+
+def check_model_arguments(name: str, kwargs, source: str | None = None, state=None) -> dict:
+    """`kwargs` if network `name` may be built with them: known arguments of the types and
+    ranges its constructor's signature allows (`zoo.signatures`), and at most
+    `MAX_PARAMETERS` parameters (counted on the meta device: no memory); `state`, if given,
+    must hold a tensor of the right shape for every weight (`check_state`). Else zoo's
+    message, naming `source` (the file they were read from) if given."""
+    from zoo.signatures import check_arguments, check_state, refusal
+
+    if not isinstance(name, str) or name not in _MODELS:
+        why = f"unknown model {name!r}; choose one of: {', '.join(list_models())}"
+        raise UnknownModelError(why) if source is None else refusal("the network", why, source)
+    builder, what = _MODELS[name], f"model {name!r}"
+    kwargs = check_arguments(builder, kwargs, what, source)
+    try:
+        with torch.device("meta"):
+            skeleton = builder(**kwargs)
+    except (TypeError, ValueError, ZooError) as error:
+        raise refusal(what, str(error), source) from None
+    size = sum(p.numel() for p in skeleton.parameters())
+    if size > MAX_PARAMETERS:
+        shown = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+        raise refusal(
+            what,
+            f"{shown} makes {size:,} parameters; zoo builds networks of at most {MAX_PARAMETERS:,}",
+            source,
         )
-    return builder(**kwargs)
+    if state is not None:
+        check_state(skeleton, state, source or "the weights")
+    return kwargs
 
 
 def model_arguments(name: str) -> list[str]:

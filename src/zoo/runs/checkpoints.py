@@ -13,6 +13,10 @@ from torch import nn
 
 from zoo.errors import ConfigError, DataError
 from zoo.models import create_model, list_models
+from zoo.models.registry import check_model_arguments
+from zoo.signatures import check_arguments
+
+PREFIX = "model."  # a task's network, in its state_dict
 
 if TYPE_CHECKING:
     import lightning as L
@@ -38,9 +42,48 @@ def read_checkpoint(path: str | Path, map_location="cpu") -> dict:
             f"{path} is not a readable zoo checkpoint ({type(error).__name__}: "
             f"{(str(error).splitlines() or ['empty or truncated'])[0]})"
         ) from None
-    if "zoo_task" not in checkpoint:
+    if not isinstance(checkpoint, dict) or "zoo_task" not in checkpoint:
         raise DataError(f"{path} is a checkpoint, but not one written by a zoo task")
+    check_contents(checkpoint, str(path))
     return checkpoint
+
+
+def check_contents(checkpoint: dict, source: str) -> None:
+    """Refuse a checkpoint whose contents zoo would not have written, before anything is
+    built from them: the network's name and arguments against its constructor's signature
+    (`check_model_arguments`), every weight against the shape the network built from them
+    needs, the stored intervals and frequency. Each refusal names `source`, the file."""
+    from zoo.forecasting.frequency import checked_frequency
+    from zoo.forecasting.intervals import ConformalIntervals
+
+    if not isinstance(checkpoint["zoo_task"], str):
+        raise DataError(f"{source}: its task is {checkpoint['zoo_task']!r}, not a task's name")
+    hparams = checkpoint.get("hyper_parameters")
+    if not isinstance(hparams, dict):
+        held = "none" if hparams is None else f"a {type(hparams).__name__}"
+        raise DataError(
+            f"{source} holds {held} as hyper_parameters, where a zoo task keeps its network's "
+            "name and settings; it cannot be rebuilt"
+        )
+    state = checkpoint.get("state_dict")
+    if not isinstance(state, dict):
+        raise DataError(f"{source} holds no state_dict (the network's weights)")
+    network = {k[len(PREFIX) :]: v for k, v in state.items() if str(k).startswith(PREFIX)}
+    kwargs = check_model_arguments(
+        hparams.get("model_name"), hparams.get("model_kwargs"), source, state=network
+    )
+    others = sorted(set(state) - {PREFIX + k for k in network})
+    if others:
+        raise DataError(f"{source}: weights outside the network: {', '.join(others[:5])}")
+    try:
+        checked_frequency(hparams.get("freq"), source)
+        if checkpoint.get("zoo_intervals") is not None:
+            intervals = ConformalIntervals.from_state(checkpoint["zoo_intervals"])
+            if "horizon" in kwargs:
+                intervals.check_horizon(kwargs["horizon"], source)
+    except DataError as error:
+        message = str(error)
+        raise DataError(message if message.startswith(source) else f"{source}: {message}") from None
 
 
 def check_resumable(path: str | Path, task: L.LightningModule) -> None:
@@ -61,8 +104,20 @@ def check_resumable(path: str | Path, task: L.LightningModule) -> None:
 def load_task(path: str | Path, map_location="cpu") -> L.LightningModule:
     """The Lightning task saved in `path` (inputs are normalised as in training), in eval mode."""
     checkpoint = read_checkpoint(path, map_location)
-    task_class = _task_classes()[checkpoint["zoo_task"]]
-    task = task_class(**checkpoint["hyper_parameters"])
+    classes = _task_classes()
+    name = checkpoint["zoo_task"]
+    if name not in classes:
+        raise DataError(
+            f"{path} was written by a task zoo does not have ({name!r}; zoo's: "
+            f"{', '.join(sorted(classes))})"
+        )
+    hparams = check_arguments(classes[name], checkpoint["hyper_parameters"], name, str(path))
+    try:
+        task = classes[name](**hparams)
+    except (TypeError, ValueError, ConfigError) as error:
+        raise DataError(
+            f"{path}: {name} cannot be built from what the file holds: {error}"
+        ) from None
     task.load_state_dict(checkpoint["state_dict"])
     task.on_load_checkpoint(checkpoint)  # what the task keeps beside its weights
     return task.eval()
@@ -98,10 +153,9 @@ def load_model(source: str | Path, weights=None, map_location="cpu", **kwargs) -
 def network_of(checkpoint: dict) -> nn.Module:
     """The network a checkpoint's contents (`read_checkpoint`) hold, rebuilt from zoo's
     registry by its name and keyword arguments, in eval mode."""
-    hparams = checkpoint["hyper_parameters"]
+    hparams = checkpoint["hyper_parameters"]  # checked by read_checkpoint, weights included
     model = create_model(hparams["model_name"], **hparams["model_kwargs"])
-    prefix = "model."
     model.load_state_dict(
-        {k[len(prefix) :]: v for k, v in checkpoint["state_dict"].items() if k.startswith(prefix)}
+        {k[len(PREFIX) :]: v for k, v in checkpoint["state_dict"].items() if k.startswith(PREFIX)}
     )
     return model.eval()
