@@ -63,7 +63,7 @@ CHECKPOINT_CASES = {
     ),
     "a tensor of the wrong shape": (
         lambda c: c["state_dict"].update({"model.members.0.head.weight": torch.zeros(3, 3)}),
-        r"weight .members.0.head.weight. has shape \[3, 3\]; the network built from its own settings",
+        r"weight .members.0.head.weight. has shape \[3, 3\]; the network built from its own",
     ),
     "a negative horizon": (kwargs_set(horizon=-5), "horizon=-5 is not allowed"),
     "a huge hidden size": (kwargs_set(hidden_size=10**7), "hidden_size=10000000 is not allowed"),
