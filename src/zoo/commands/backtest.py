@@ -116,7 +116,7 @@ def run_backtest(args, checkpoint, data, methods):
             forecasters[name] = baseline_forecaster(name, season)
     intervals = {}
     if levels:
-        step = args.step or horizon
+        step = horizon if args.step is None else args.step
         first = backtest_cutoffs(panel.lengths, horizon, args.n_windows, step)[:, 0]
         before = panel.split_at(first)[0]
         for name, forecaster in forecasters.items():

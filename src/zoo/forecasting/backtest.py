@@ -15,6 +15,7 @@ backtest a trained network on cutoffs after the data it trained on, or refit.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,8 +46,9 @@ def backtest_cutoffs(
     lengths: torch.Tensor, horizon: int, n_windows: int, step: int, min_history: int = 2
 ) -> torch.Tensor:
     """(series, n_windows) cutoffs: the number of values each window's forecast may read."""
-    if n_windows < 1 or step < 1 or horizon < 1:
-        raise ConfigError("n_windows, step and horizon must be positive")
+    for name, value in (("n_windows", n_windows), ("step", step), ("horizon", horizon)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ConfigError(f"{name} must be a whole number >= 1, not {value!r}")
     needed = values_needed(horizon, n_windows, step, min_history)
     too_short = lengths < needed
     if too_short.any():
@@ -94,7 +96,7 @@ def backtest(
     progress: bool = False,
 ) -> Backtest:
     """Forecast every series of `panel` from each cutoff with every forecaster; see above."""
-    step = step or horizon
+    step = horizon if step is None else step
     cutoffs = backtest_cutoffs(panel.lengths, horizon, n_windows, step)
     intervals = intervals or {}
     frames, windows = [], []
@@ -165,7 +167,7 @@ def calibrate(
     not trained on, such as those before a backtest's first cutoff): the last `n_windows`
     cutoffs before its end, `step` apart, on the series long enough for them (the others
     add no scores). Fewer than `MIN_CALIBRATION` scores per step raise a ConfigError."""
-    step = step or horizon
+    step = horizon if step is None else step
     needed = values_needed(horizon, n_windows, step)
     long_enough = history.lengths >= needed
     if int(long_enough.sum()) * n_windows < MIN_CALIBRATION:

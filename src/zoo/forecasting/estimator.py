@@ -139,6 +139,7 @@ class Forecaster:
     def _settle_time(self, panel: Panel) -> None:
         if self.horizon is None:
             raise ConfigError("Forecaster needs horizon=N, the number of periods to forecast")
+        panel.check_horizon(self.horizon)  # dates pandas can hold, before any training
         if self.freq is not None and panel.freq is not None:
             check_frequency(self.freq, panel.freq, "this Forecaster")
         self.freq = self.freq or panel.freq
@@ -198,7 +199,7 @@ class Forecaster:
         than the network's are refused unless `force_freq`.
         """
         panel = self._panel_to_forecast(df, id_col, time_col, target_col, fill, force_freq)
-        levels = check_levels(level or ())
+        levels = check_levels(() if level is None else level)
         forecaster = self._forecaster()
         if hybrid:
             if self.network is None:
@@ -287,8 +288,8 @@ class Forecaster:
             raise ConfigError("fit the network first, or pass refit=True")
         if self.horizon is None or self.season_length is None:
             self._settle_time(panel)
-        levels = check_levels(level or ())
-        step = step_size or self.horizon
+        levels = check_levels(() if level is None else level)
+        step = self.horizon if step_size is None else step_size
         forecaster = self.forecaster(refit)
         intervals = {}
         if levels:
