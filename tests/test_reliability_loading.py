@@ -90,6 +90,10 @@ CHECKPOINT_CASES = {
         "freq 'banana' is not a pandas frequency",
     ),
     "no weights": (lambda c: c.pop("state_dict"), "holds no state_dict"),
+    "weights of a training that diverged": (
+        lambda c: c["state_dict"]["model.members.0.head.bias"].fill_(float("nan")),
+        "weight 'members.0.head.bias' holds NaN or infinite values",
+    ),
 }
 
 
@@ -184,6 +188,10 @@ SAVED_CASES = {
         lambda s, f: s.update(horizon=6),
         "states horizon 6, but its network forecasts 18 steps",
     ),
+    "a season the network does not have": (
+        lambda s, f: s.update(season_length=4),
+        "states season_length 4, but its network has seasons of 12",
+    ),
     "a setting zoo does not know": (lambda s, f: s.update(evil=1), "unknown setting 'evil'"),
     "levels as text": (lambda s, f: s.update(levels=["80"]), "interval levels are numbers"),
     "weights of another network": (
@@ -208,6 +216,13 @@ def test_a_saved_forecaster_zoo_did_not_write_is_refused_naming_it(saved_network
     folder = edited(saved_network, tmp_path, change)
     with pytest.raises(zoo.DataError, match=f"{folder}.*{message}"):
         Forecaster.load(folder)
+
+
+def test_a_forecaster_whose_metrics_are_not_finite_saves_them_as_null(tmp_path):
+    fc = Forecaster.from_weights("rnn-m3-monthly")
+    fc.metrics = {"val/mase": float("nan"), "val/smape": 12.5}
+    fc.save(tmp_path / "fc")
+    assert Forecaster.load(tmp_path / "fc").metrics == {"val/mase": None, "val/smape": 12.5}
 
 
 def test_a_saved_forecasters_settings_that_are_not_json_or_absent(tmp_path):

@@ -183,7 +183,7 @@ def _shown(value) -> str:
 def check_state(model, state, source: str) -> None:
     """Refuse a state dict (read from `source`) that does not fit `model`: a key missing or
     unexpected, something not a tensor, a shape or kind of number that differs from the
-    freshly built model's, before `load_state_dict` sees it."""
+    freshly built model's, or NaN and infinite weights, before `load_state_dict` sees it."""
     import torch
 
     expected = model.state_dict()
@@ -208,3 +208,8 @@ def check_state(model, state, source: str) -> None:
             )
         if got.dtype.is_floating_point != want.dtype.is_floating_point or got.is_complex():
             raise DataError(f"{source}: weight {key!r} holds {got.dtype}, not {want.dtype}")
+        if got.dtype.is_floating_point and not torch.isfinite(got).all():
+            raise DataError(
+                f"{source}: weight {key!r} holds NaN or infinite values, so every forecast or "
+                "prediction would too (a training that diverged?); use an earlier checkpoint"
+            )

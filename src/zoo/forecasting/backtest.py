@@ -46,7 +46,7 @@ def backtest_cutoffs(
     lengths: torch.Tensor, horizon: int, n_windows: int, step: int, min_history: int = 2
 ) -> torch.Tensor:
     """(series, n_windows) cutoffs: the number of values each window's forecast may read."""
-    for name, value in (("n_windows", n_windows), ("step", step), ("horizon", horizon)):
+    for name, value in (("horizon", horizon), ("n_windows", n_windows), ("step", step)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
             raise ConfigError(f"{name} must be a whole number >= 1, not {value!r}")
     needed = values_needed(horizon, n_windows, step, min_history)

@@ -54,12 +54,23 @@ def write_saved(
         files[NETWORK] = save({k: v.detach().cpu().contiguous() for k, v in network_state.items()})
     if history is not None:
         files[HISTORY] = history.to_parquet(index=False)
-    settings = {**settings, "files": sorted(files)}  # what load reads, nothing else there
+    settings = {**_finite(settings), "files": sorted(files)}  # what load reads, nothing else
     try:
         files[SETTINGS] = json.dumps(settings, indent=1, allow_nan=False)
     except (TypeError, ValueError) as error:
         raise ConfigError(f"the settings cannot be saved as plain JSON: {error}") from None
     return new_folder(folder, files)
+
+
+def _finite(value):
+    """`value` with NaN and infinities as None (JSON has none; metrics.json does the same)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def read_saved(
@@ -93,12 +104,17 @@ def read_saved(
             raise DataError(f"{path} names a network, but no {NETWORK} was saved with it")
         state = _read_weights(folder / NETWORK)
         check_model_arguments(network["name"], network["kwargs"], str(folder), state=state)
-        horizon = network["kwargs"].get("horizon")
-        if horizon is not None and settings.get("horizon") != horizon:
-            raise DataError(
-                f"{path} states horizon {settings.get('horizon')!r}, but its network forecasts "
-                f"{horizon} steps; the file was changed: save the Forecaster again"
-            )
+        kwargs = network["kwargs"]
+        for key, what in (
+            ("horizon", "forecasts {} steps"),
+            ("season_length", "has seasons of {}"),
+        ):
+            if key in kwargs and key in settings and settings[key] != kwargs[key]:
+                raise DataError(
+                    f"{path} states {key} {settings[key]!r}, but its network "
+                    f"{what.format(kwargs[key])}; the file was changed: save the Forecaster again"
+                )
+        horizon = kwargs.get("horizon")
         if settings.get("intervals") is not None:
             intervals = ConformalIntervals.from_state(settings["intervals"])
             intervals.check_horizon(horizon or settings["horizon"], str(path))
