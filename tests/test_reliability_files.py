@@ -77,6 +77,18 @@ def test_a_file_is_written_whole_or_not_at_all_and_never_replaces_another(tmp_pa
     assert sorted(os.listdir(tmp_path)) == ["a.csv"] and path.read_bytes() == b"replaced"
 
 
+def test_a_system_that_cannot_name_an_unnamed_file_still_gets_whole_files(tmp_path, monkeypatch):
+    def refuse(link, target):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(zoo.files, "_link_followed", refuse)
+    path = write_file(tmp_path / "a.bin", bytes(3_000_000))
+    write_file(path, b"new", replace=True)
+    with pytest.raises(zoo.ConfigError, match="exists"):
+        write_file(path, b"other")
+    assert path.read_bytes() == b"new" and os.listdir(tmp_path) == ["a.bin"]
+
+
 def test_a_file_made_after_the_check_is_not_replaced(tmp_path):
     target = tmp_path / "forecasts.csv"
 
@@ -167,11 +179,13 @@ def test_training_on_a_full_disk_stops_with_the_folder_and_keeps_its_checkpoints
         assert torch.load(folder / "checkpoints" / name, weights_only=True)["epoch"] == 0
 
 
-def test_training_writes_checkpoints_with_zoos_writer():
-    cfg = compose_config("model=mlp", "data=xor", output_dir="unused")
+def test_distributed_training_writes_checkpoints_with_zoos_writer_too():
     from zoo.runs.training import build
 
+    cfg = compose_config("model=mlp", "data=xor", "trainer=ddp", "trainer.accelerator=cpu",
+                         output_dir="unused")  # fmt: skip
     trainer = build(cfg.trainer, plugins=[AtomicCheckpointIO()], logger=False)
+    assert type(trainer.strategy).__name__ == "DDPStrategy"
     assert isinstance(trainer.strategy.checkpoint_io, AtomicCheckpointIO)
 
 

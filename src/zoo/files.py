@@ -112,7 +112,7 @@ def _temporary(path: Path) -> Iterator[tuple[BinaryIO, Callable[[bool], None]]]:
     folder = path.parent
     name = None
     try:
-        fd = os.open(folder, os.O_TMPFILE | os.O_WRONLY, 0o666)  # unnamed: nothing to clean
+        fd = os.open(folder, os.O_TMPFILE | os.O_RDWR, 0o666)  # unnamed: nothing to clean
         proc = f"/proc/self/fd/{fd}"
         if not os.path.lexists(proc):  # cannot be given a name without /proc
             os.close(fd)
@@ -125,12 +125,19 @@ def _temporary(path: Path) -> Iterator[tuple[BinaryIO, Callable[[bool], None]]]:
 
     def publish(replace: bool) -> None:
         nonlocal name
-        if proc is not None:  # give the unnamed file a name: the target, or one to rename
-            target = path if not replace else folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
-            _link_followed(proc, target)
-            if not replace:
-                return
-            name = target
+        if proc is not None:  # name the unnamed file: the target, or a name to rename
+            temporary = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
+            try:
+                _link_followed(proc, temporary if replace else path)
+            except FileExistsError:
+                raise
+            except OSError:  # a system that will not name an unnamed file: copy it to one
+                _copy_out(fd, temporary)
+                name = temporary
+            else:
+                if not replace:
+                    return
+                name = temporary
         if replace:
             os.replace(name, path)
             name = None
@@ -161,6 +168,15 @@ def _link_followed(link: str, target: Path) -> None:
         os.link(link, target, src_dir_fd=root, follow_symlinks=True)
     finally:
         os.close(root)
+
+
+def _copy_out(fd: int, name: Path) -> None:
+    """A named copy of the unnamed file `fd`, on the disk."""
+    with open(name, "xb") as out:
+        os.lseek(fd, 0, os.SEEK_SET)
+        while chunk := os.read(fd, 1 << 20):
+            out.write(chunk)
+        _flush_to_disk(out)
 
 
 def _link_exclusively(source: Path, path: Path) -> None:
