@@ -18,7 +18,8 @@ import torch
 
 import zoo
 import zoo.files
-from zoo.files import DiskFullError, new_folder, write_file
+from zoo.errors import DiskFullError
+from zoo.files import new_folder, write_file
 from zoo.runs.training import AtomicCheckpointIO
 
 from .conftest import ROOT, compose_config

@@ -25,16 +25,12 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO
 
-from zoo.errors import ConfigError, ZooError
+from zoo.errors import ConfigError, DiskFullError
 
 Content = bytes | bytearray | memoryview | str | Callable[[BinaryIO], object]
 DATA = (bytes, bytearray, memoryview)
 FULL = (errno.ENOSPC, errno.EDQUOT)
 NO_LINKS = (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EMLINK)
-
-
-class DiskFullError(ZooError):
-    """The disk (or the user's quota) has no room for a file zoo writes."""
 
 
 def size_text(size: int) -> str:

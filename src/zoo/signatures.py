@@ -6,9 +6,9 @@ never a TypeError or RuntimeError from inside a constructor.
 
 The rules come from the constructors' type hints: `int` is a whole number from 1 to
 `MAX_SIZE` (sizes, lengths, counts: none of zoo's may be 0 or negative), `float` a finite
-number (`dropout` in [0, 1), `lr` > 0), `Literal[...]` one of its choices, `list[int]` and the like
-lists of those (at most `MAX_ITEMS`), `X | None` also None. Only plain values pass: a
-string, number, bool, list or dict; nothing that could name a callable.
+number (`dropout` in [0, 1), `lr` > 0), `Literal[...]` one of its choices, `list[int]` and
+the like lists of those (at most `MAX_ITEMS`), `X | None` also None. Only plain values
+pass: strings, numbers, bools, lists and dicts of them; nothing that could name a callable.
 """
 
 from __future__ import annotations
@@ -55,8 +55,7 @@ def check_arguments(
             raise ArgumentError(f"it needs {', '.join(map(repr, missing))}")
         for name, value in kwargs.items():
             hint = parameters[name].annotation
-            if hint is not inspect.Parameter.empty:
-                _check_value(name, value, hint)
+            _check_value(name, value, object if hint is inspect.Parameter.empty else hint)
     except ArgumentError as error:
         raise refusal(what, str(error), source) from None
     return dict(kwargs)
