@@ -33,3 +33,7 @@ def main() -> None:
         if message:
             sys.exit(f"error: {message}")
     run()
+
+
+if __name__ == "__main__":  # python -m zoo.commands.train: how DDP starts its other ranks
+    main()

@@ -37,6 +37,7 @@ from zoo.forecasting.intervals import DEFAULT_LEVELS, ConformalIntervals, check_
 from zoo.forecasting.metrics import seasonal_naive_scale
 from zoo.forecasting.output import forecast_frame
 from zoo.forecasting.panel import PYTHON_OPTIONS, Panel, panel_from_frame
+from zoo.trust import refuse_instructions
 
 log = logging.getLogger(__name__)
 NETWORKS = ("rnn",)
@@ -334,7 +335,6 @@ class Forecaster:
             "freq": self.freq,
             "season_length": self.season_length,
             "levels": list(self.levels),
-            "overrides": self.overrides,
             "alias": self.alias,
             "metrics": self.metrics,
             "intervals": None if self.intervals is None else self.intervals.to_state(),
@@ -362,6 +362,14 @@ class Forecaster:
             raise DataError(f"no saved Forecaster at {folder} (no {SAVED_SETTINGS})") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise DataError(f"{folder / SAVED_SETTINGS} is not valid JSON: {error}") from None
+        refuse_instructions(settings, str(folder / SAVED_SETTINGS))
+        if isinstance(settings, dict) and settings.get("overrides"):
+            # training settings as Hydra overrides (written by zoo 0.1's save) could name any
+            # callable: a saved Forecaster carries its network's plain arguments only
+            raise DataError(
+                f"{folder / SAVED_SETTINGS} carries training overrides; zoo no longer loads "
+                "them (they could run code). Remove the 'overrides' entry to load it"
+            )
         try:
             fc = cls(
                 settings["model"],
@@ -369,7 +377,6 @@ class Forecaster:
                 freq=settings["freq"],
                 season_length=settings["season_length"],
                 levels=settings["levels"],
-                overrides=settings["overrides"],
                 alias=settings["alias"],
             )
             fc.metrics = dict(settings.get("metrics") or {})
@@ -387,6 +394,7 @@ class Forecaster:
                 fc.network = _load_network(
                     create_model(network["name"], **network["kwargs"]), folder / SAVED_NETWORK
                 )
+                fc.overrides = network_overrides(fc.network_kwargs)  # a refit's, typed values
         except (KeyError, TypeError, ValueError) as error:
             raise DataError(
                 f"{folder / SAVED_SETTINGS} is not a saved Forecaster: {error}"

@@ -13,6 +13,7 @@ from torch import nn
 
 from zoo.errors import ConfigError, DataError
 from zoo.models import create_model, list_models
+from zoo.trust import refuse_instructions
 
 if TYPE_CHECKING:
     import lightning as L
@@ -40,6 +41,7 @@ def read_checkpoint(path: str | Path, map_location="cpu") -> dict:
         ) from None
     if "zoo_task" not in checkpoint:
         raise DataError(f"{path} is a checkpoint, but not one written by a zoo task")
+    refuse_instructions(checkpoint.get("hyper_parameters"), str(path))
     return checkpoint
 
 

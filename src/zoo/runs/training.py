@@ -159,19 +159,26 @@ def start_run(cfg: DictConfig) -> tuple[Path, str, dict]:
     output_dir = Path(cfg.output_dir)
     if cfg.get("ckpt_path"):  # a file that is no zoo checkpoint stops before anything is written
         read_checkpoint(cfg.ckpt_path)
-    if int(os.environ.get("LOCAL_RANK", 0)) == 0 and int(os.environ.get("NODE_RANK", 0)) == 0:
-        # DDP's other processes rerun this into the folder rank 0 has just begun
+    first = first_process()
+    if first:  # DDP's other processes rerun this into the folder the first one has begun
         check_run_folder(output_dir, cfg.get("ckpt_path"), cfg.get("overwrite", False))
     else:
         output_dir.mkdir(parents=True, exist_ok=True)
     precision = trainer_precision(cfg)
     settings = OmegaConf.to_container(cfg, resolve=True)
     settings["trainer"]["precision"] = precision  # what the run used, not "auto"
-    (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(settings))
+    if first:  # written once: another process writing it first made the check refuse the run
+        (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(settings))
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     if cfg.get("matmul_precision"):
         torch.set_float32_matmul_precision(cfg.matmul_precision)
     return output_dir, precision, settings
+
+
+def first_process() -> bool:
+    """Whether this is the one process (of DDP's, on every node) that writes a run's files;
+    known before Lightning's Trainer exists, from the variables its launcher sets."""
+    return int(os.environ.get("LOCAL_RANK", 0)) == 0 and int(os.environ.get("NODE_RANK", 0)) == 0
 
 
 def run_callbacks(cfg: DictConfig, datamodule, extra: list | None) -> tuple[list, Timer]:
@@ -300,7 +307,10 @@ def calibrate_by_refit(cfg: DictConfig, datamodule, task, checkpoints: Path) -> 
     task.intervals = calibrate(
         NetworkForecaster(refit), history, H, datamodule.season_length, k, step=1, levels=levels
     )
-    for path in checkpoints.glob("*.ckpt"):
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-        checkpoint["zoo_intervals"] = task.intervals.to_state()
-        torch.save(checkpoint, path)
+    if first_process():  # every DDP process calibrated the same; one writes
+        for path in checkpoints.glob("*.ckpt"):
+            checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+            checkpoint["zoo_intervals"] = task.intervals.to_state()
+            torch.save(checkpoint, path)
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.barrier()  # the test reads those files next, in every process

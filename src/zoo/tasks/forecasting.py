@@ -124,7 +124,9 @@ class ForecastingTask(ZooTask):
     def _log_panel_metrics(self, stage: str) -> None:
         metrics = getattr(self, f"{stage}_metrics")
         for name, value in metrics.compute().items():
-            self.log(f"{stage}/{name}", value, prog_bar=name in ("smape", "mase"))
+            self.log(  # computed over every process already; the same value on each
+                f"{stage}/{name}", value, prog_bar=name in ("smape", "mase"), sync_dist=True
+            )
         metrics.reset()
 
     def on_validation_epoch_end(self) -> None:

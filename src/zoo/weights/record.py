@@ -15,6 +15,7 @@ from torch import nn
 
 from zoo.errors import ConfigError, DataError, ZooError
 from zoo.models import create_model
+from zoo.trust import refuse_instructions
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "pretrained"
 MNIST_ROOT_HINT = "DATA"  # in recipes: a folder holding MNIST/raw/
@@ -193,6 +194,7 @@ def _read_card(path: str, mtime_ns: int, regenerate: str) -> dict:
             f"the weights card {path} is damaged ({error}); reinstall zoo or regenerate it: "
             f"{regenerate}"
         ) from None
+    refuse_instructions(card, f"the weights card {path}")
     if not isinstance(card, dict) or "sha256" not in card or "model_kwargs" not in card:
         raise DataError(
             f"the weights card {path} is not a zoo card; reinstall zoo or: {regenerate}"
