@@ -40,7 +40,7 @@ def perceptron(weights=None, **kwargs):
 
 
 def rnn(weights=None, **kwargs):
-    """Recurrent forecaster (zoo.models.RNNForecaster). weights="m3-monthly": three GRUs
+    """Recurrent forecaster (zoo.models.GlobalRNN). weights="m3-monthly": three GRUs
     (their median) for the 1,428 M3 monthly series, 18 months ahead from raw values. Fresh ones need
     horizon=... and input_length=..."""
     return load_weights("rnn", weights, **kwargs)

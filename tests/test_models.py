@@ -202,7 +202,7 @@ def test_ensemble_gru_matches_nn_gru_outputs_and_gradients():
 
 
 def test_rnn_forecaster_trains_the_same_with_the_ensemble_kernel(monkeypatch):
-    """RNNForecaster's training forward (the kernel) equals its evaluation forward (each
+    """GlobalRNN's training forward (the kernel) equals its evaluation forward (each
     member's nn.GRU), and a loss's gradients equal those through nn.GRU."""
     torch.manual_seed(0)
     model = zoo.models.create_model(

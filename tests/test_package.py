@@ -14,6 +14,8 @@ import pytest
 
 from .conftest import ROOT
 
+pytestmark = pytest.mark.e2e  # a wheel, a fresh environment, subprocesses and DDP
+
 
 def run(command, **kwargs):
     result = subprocess.run(command, capture_output=True, text=True, timeout=600, **kwargs)
@@ -90,7 +92,8 @@ def test_ddp_from_the_installed_command_trains_and_tests_as_one_process_would(in
     dates = pd.date_range("2000-01-01", periods=60, freq="MS")
     pd.concat(
         pd.DataFrame({"unique_id": f"s{i}", "ds": dates,
-                      "y": 100 + 10 * i + 10 * np.sin(np.arange(60) * np.pi / 6)})
+                      "y": 100 + 10 * i + 10 * np.sin(np.arange(60) * np.pi / 6)
+                      + 0.5 * np.arange(60)})  # a trend: the MASE scale is not 0
         for i in range(4)
     ).to_csv(user / "four.csv", index=False)  # fmt: skip
     run_dir, eval_dir = user / "ddp-run", user / "ddp-eval"

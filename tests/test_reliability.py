@@ -18,6 +18,7 @@ from PIL import Image
 
 import zoo
 from zoo.configs import check_values
+from zoo.forecasting import Theta
 from zoo.images import load_digit, load_digits
 from zoo.runs.evaluation import evaluate
 
@@ -216,7 +217,7 @@ def test_frame_messages_name_the_fix_as_the_command_spells_it(tmp_path):
     assert "--value-column NAME" in column.stderr, column.stderr
     skipped = frame.drop(index=7).fillna(1.0)  # a month missing among the first 50 values
     with pytest.raises(zoo.DataError, match=r"series 'a' skips a period .* data row 8 "):
-        zoo.Forecaster("Theta", horizon=3).fit(skipped)
+        zoo.Forecaster([Theta()], h=3).fit(skipped)
 
 
 # -- predict ----------------------------------------------------------------------------------

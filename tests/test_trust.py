@@ -11,14 +11,14 @@ import torch
 
 import zoo
 from zoo.errors import DataError
-from zoo.forecasting import Forecaster
+from zoo.forecasting import Forecaster, SeasonalNaive
 from zoo.weights.record import _read_card
 
 
 def saved_forecaster(folder):
     dates = pd.date_range("2001-01-01", periods=36, freq="MS")
     frame = pd.DataFrame({"unique_id": "a", "ds": dates, "y": 10 + np.sin(np.arange(36))})
-    Forecaster("SeasonalNaive", horizon=3).fit(frame).save(folder)
+    Forecaster([SeasonalNaive()], h=3).fit(frame).save(folder)
     return folder / "forecaster.json", frame
 
 
@@ -30,7 +30,7 @@ def test_a_saved_forecaster_with_overrides_naming_a_callable_is_refused(tmp_path
     victim.write_text("precious")
     settings = json.loads(settings_path.read_text())
     assert "overrides" not in settings  # zoo itself no longer writes them
-    settings["model"] = "rnn"
+    settings["models"] = [{"model": "rnn"}]
     settings["overrides"] = [
         "+callbacks.x._target_=shutil.copyfile",
         "+callbacks.x.src=/dev/null",
@@ -46,9 +46,9 @@ def test_a_saved_forecaster_with_overrides_naming_a_callable_is_refused(tmp_path
 def test_hydras_keys_anywhere_in_a_saved_forecaster_are_refused_naming_them(tmp_path, key):
     settings_path, _ = saved_forecaster(tmp_path / "fc")
     settings = json.loads(settings_path.read_text())
-    settings["intervals"] = {"levels": [80], "extra": [{key: "os.system"}]}
+    settings["networks"] = {"rnn": {"intervals": {"levels": [80], "extra": [{key: "os.sys"}]}}}
     settings_path.write_text(json.dumps(settings))
-    with pytest.raises(DataError, match=rf"intervals\.extra\[0\]\.{key} names code to run"):
+    with pytest.raises(DataError, match=rf"rnn\.intervals\.extra\[0\]\.{key} names code to run"):
         Forecaster.load(tmp_path / "fc")
 
 

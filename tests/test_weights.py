@@ -23,8 +23,8 @@ from safetensors import safe_open
 import zoo
 from zoo.configs import compose_config
 from zoo.errors import ConfigError, DataError
-from zoo.forecasting import SOURCES, Panel
-from zoo.forecasting.windows import forecast_windows
+from zoo.timeseries import SOURCES, Panel
+from zoo.timeseries.windows import forecast_windows
 from zoo.weights import (
     CNN_Weights,
     DigitImages,

@@ -18,7 +18,7 @@ def run(cfg: DictConfig) -> float | None:
     from zoo.runs.training import train  # torch and Lightning load here, not for --help
 
     try:
-        metrics = train(cfg)
+        metrics = train(cfg).metrics
     except ZooError as error:
         sys.exit(f"error: {error}")
     return metrics.get("val/loss")  # for sweepers that minimise a value

@@ -21,12 +21,12 @@ from omegaconf import DictConfig, OmegaConf
 
 from zoo.data.tensors import InMemoryDataModule
 from zoo.errors import ConfigError, DataError
-from zoo.forecasting.frequency import season_length_for
-from zoo.forecasting.metrics import seasonal_naive_scale
-from zoo.forecasting.panel import Panel, panel_from_frame, read_long_frame
-from zoo.forecasting.scaling import scaling_for
-from zoo.forecasting.sources import M3_FREQS, SOURCES, m3_group, m3_panel
-from zoo.forecasting.windows import PanelWindows, last_windows
+from zoo.timeseries.frequency import season_length_for
+from zoo.timeseries.metrics import seasonal_naive_scale
+from zoo.timeseries.panel import Panel, panel_from_frame, read_long_frame
+from zoo.timeseries.scaling import scaling_for
+from zoo.timeseries.sources import M3_FREQS, SOURCES, m3_group, m3_panel
+from zoo.timeseries.windows import PanelWindows, last_windows
 
 log = logging.getLogger(__name__)
 FILE_SOURCES = ("csv", "parquet")
@@ -39,7 +39,7 @@ class PanelDataModule(InMemoryDataModule):
     and `value_column` name the long format's columns; `id_column=None` reads one series,
     `time_column=None` takes rows in file order), or a built-in series (see `SOURCES`).
     `panel` gives the series in place of a file (the Python API). `season_length=None`
-    is inferred from the dates (monthly 12, weekly 52, ...; `zoo.forecasting.frequency`).
+    is inferred from the dates (monthly 12, weekly 52, ...; `zoo.timeseries.frequency`).
 
     Training windows of series i have cutoffs from `min_input_length` to the start of
     its validation part: series shorter than `input_length` are padded and masked, not

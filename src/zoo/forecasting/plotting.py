@@ -11,7 +11,7 @@ import pandas as pd
 import torch
 
 from zoo.errors import ConfigError
-from zoo.forecasting.panel import Panel
+from zoo.timeseries.panel import Panel
 
 BOUND = re.compile(r"^(?P<model>.+)-(?P<side>lo|hi)-(?P<level>\d+(\.\d+)?)$")
 

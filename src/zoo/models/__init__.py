@@ -11,12 +11,12 @@ from zoo.models.registry import (
     model_arguments,
     register_model,
 )
-from zoo.models.rnn import RNNForecaster
+from zoo.models.rnn import GlobalRNN
 
 __all__ = [
     "CNN",
     "Perceptron",
-    "RNNForecaster",
+    "GlobalRNN",
     "SigmoidMLP",
     "UnknownModelError",
     "create_model",

@@ -5,23 +5,23 @@ from typing import Literal
 import torch
 from torch import nn
 
-from zoo.forecasting.baselines import seasonal_naive
-from zoo.forecasting.scaling import (
+from zoo.models import ensemble_gru
+from zoo.models.registry import register_model
+from zoo.timeseries.baselines import seasonal_naive
+from zoo.timeseries.scaling import (
     SCALINGS,
     deseasonalize,
     scale_values,
     unscale_values,
     window_scale,
 )
-from zoo.models import ensemble_gru
-from zoo.models.registry import register_model
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 BASELINES = ("none", "last", "seasonal")
 
 
 @register_model("rnn")
-class RNNForecaster(nn.Module):
+class GlobalRNN(nn.Module):
     """Elman RNN, LSTM or GRU that reads a window of raw values and emits `horizon` at once.
 
     One model serves series whose levels differ by orders of magnitude because every

@@ -174,9 +174,9 @@ def m3_figures(model: nn.Module, group: str = "monthly") -> dict[str, float]:
     """Panel-mean sMAPE and MASE of the forecasts from each series' official training part
     against its official test part (MASE scaled by the training part's seasonal-naive
     error), as `benchmarks/forecast.py` scores them."""
-    from zoo.forecasting.forecasters import forecast_panel
-    from zoo.forecasting.metrics import panel_means, seasonal_naive_scale
-    from zoo.forecasting.sources import M3_GROUPS, m3_panel
+    from zoo.timeseries.methods import forecast_panel
+    from zoo.timeseries.metrics import panel_means, seasonal_naive_scale
+    from zoo.timeseries.sources import M3_GROUPS, m3_panel
 
     horizon, season = M3_GROUPS[group]
     history, test = m3_panel(group, "train"), m3_panel(group, "test")

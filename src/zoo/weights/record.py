@@ -124,8 +124,8 @@ class Weights:
 
     def intervals(self):
         """The conformal prediction intervals of a forecaster's weights, calibrated on its
-        validation forecasts (`zoo.forecasting.intervals`); None for other networks."""
-        from zoo.forecasting.intervals import ConformalIntervals
+        validation forecasts (`zoo.timeseries.intervals`); None for other networks."""
+        from zoo.timeseries.intervals import ConformalIntervals
 
         state = self._card().get("intervals")
         return None if state is None else ConformalIntervals.from_state(state)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import torch
 
 from zoo.errors import ConfigError
-from zoo.forecasting.scaling import scaling_for
+from zoo.timeseries.scaling import scaling_for
 
 DEFAULT_LEVELS = (80, 95)
 MIN_CALIBRATION = 20  # scores per step: below this a 95% quantile is too coarse to trust

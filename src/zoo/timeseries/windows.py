@@ -11,7 +11,7 @@ over the running window counts, then one gather from the flat panel.
 import torch
 from torch.utils.data import Dataset
 
-from zoo.forecasting.panel import Panel
+from zoo.timeseries.panel import Panel
 
 
 class PanelWindows(Dataset):
