@@ -37,6 +37,7 @@ from zoo.forecasting.intervals import DEFAULT_LEVELS, ConformalIntervals, check_
 from zoo.forecasting.metrics import seasonal_naive_scale
 from zoo.forecasting.output import forecast_frame
 from zoo.forecasting.panel import PYTHON_OPTIONS, Panel, panel_from_frame
+from zoo.models import build, get_weights
 
 log = logging.getLogger(__name__)
 NETWORKS = ("rnn",)
@@ -353,8 +354,6 @@ class Forecaster:
     def load(cls, path: str | Path) -> Forecaster:
         """A Forecaster saved by `save`: plain JSON, safetensors and Parquet are read; the
         network is rebuilt from zoo's registry by name, never from code in the files."""
-        from zoo.models import create_model
-
         folder = Path(path)
         try:
             settings = json.loads((folder / SAVED_SETTINGS).read_text())
@@ -385,7 +384,7 @@ class Forecaster:
                     )
                 fc.network_kwargs = network["kwargs"]
                 fc.network = _load_network(
-                    create_model(network["name"], **network["kwargs"]), folder / SAVED_NETWORK
+                    network["name"], network["kwargs"], folder / SAVED_NETWORK
                 )
         except (KeyError, TypeError, ValueError) as error:
             raise DataError(
@@ -401,8 +400,6 @@ class Forecaster:
     def from_weights(cls, name: str = "rnn-m3-monthly", alias: str | None = None) -> Forecaster:
         """The forecaster shipped with zoo (`zoo.list_weights("rnn")`), ready to predict:
         no training. Its card records the frequency and the values it can serve."""
-        from zoo.weights import get_weights
-
         weights = get_weights(name, model="rnn")
         network, intervals = weights.build(), weights.intervals()
         fc = cls(
@@ -459,7 +456,7 @@ def _read_forecaster_checkpoint(path):
     from zoo.runs.checkpoints import network_of, read_checkpoint
 
     checkpoint = read_checkpoint(path)
-    network = network_of(checkpoint)
+    network = network_of(checkpoint, source=str(path))
     if not hasattr(network, "horizon"):
         raise ConfigError(f"{path} holds a {type(network).__name__}, not a forecaster")
     hparams = checkpoint["hyper_parameters"]
@@ -468,7 +465,7 @@ def _read_forecaster_checkpoint(path):
     return network, dict(hparams["model_kwargs"]), intervals, hparams.get("freq")
 
 
-def _load_network(model: torch.nn.Module, path: Path) -> torch.nn.Module:
+def _load_network(name: str, arguments: dict, path: Path) -> torch.nn.Module:
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
@@ -476,10 +473,4 @@ def _load_network(model: torch.nn.Module, path: Path) -> torch.nn.Module:
         state = load_file(path)
     except (FileNotFoundError, SafetensorError, OSError) as error:
         raise DataError(f"{path} is not a readable safetensors file: {error}") from None
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as error:
-        raise DataError(
-            f"{path} does not fit the saved network: {str(error).splitlines()[0]}"
-        ) from None
-    return model.eval()
+    return build(name, arguments, state, source=str(path))
