@@ -76,10 +76,10 @@ def test_a_run_folders_own_config_still_evaluates(xor_run):
 
 
 def test_a_weights_file_swapped_with_its_card_and_a_damaged_card_are_refused(monkeypatch, tmp_path):
-    import zoo.weights.record
+    import zoo.models.weights
 
-    shutil.copytree(zoo.weights.record.WEIGHTS_DIR, tmp_path / "pretrained")
-    monkeypatch.setattr(zoo.weights.record, "WEIGHTS_DIR", tmp_path / "pretrained")
+    shutil.copytree(zoo.models.weights.WEIGHTS_DIR, tmp_path / "pretrained")
+    monkeypatch.setattr(zoo.models.weights, "WEIGHTS_DIR", tmp_path / "pretrained")
     path = tmp_path / "pretrained" / "mlp-primer.safetensors"
     data = bytearray(path.read_bytes())
     data[-1] ^= 0xFF  # a changed weight, and a card that agrees with it

@@ -12,7 +12,7 @@ import torch
 import zoo
 from zoo.errors import DataError
 from zoo.forecasting import Forecaster, SeasonalNaive
-from zoo.weights.record import _read_card
+from zoo.models.weights import _read_card
 
 
 def saved_forecaster(folder):

@@ -483,7 +483,7 @@ class Forecaster:
         """The network shipped with zoo (`zoo.list_weights("rnn")`), ready to predict (no
         training), beside the baseline `models` if given; its card records the frequency
         and the values it can serve."""
-        from zoo.weights import get_weights
+        from zoo.models import get_weights
 
         weights = get_weights(name, model="rnn")
         network = weights.build()
@@ -548,34 +548,31 @@ def model_from_state(state: dict, where: Path):
 
 
 def read_network(state: dict, folder: Path, where: Path, horizon: int) -> TrainedNetwork:
-    """A saved network, rebuilt by name from zoo's registry and checked against its file."""
+    """A saved network, rebuilt by name from zoo's registry (`zoo.models.build`) and checked
+    against its file."""
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    from zoo.models import create_model
+    from zoo.models import build
 
     if state.get("name") != "rnn" or not isinstance(state.get("kwargs"), dict):
         raise DataError(f"{where}: unknown network {state.get('name')!r}")
     kwargs = state["kwargs"]
     if any(not isinstance(v, PLAIN) for v in kwargs.values()):
         raise DataError(f"{where}: the network's arguments must be plain values")
-    network = create_model("rnn", **kwargs)
+    file = folder / Path(str(state.get("file", ""))).name  # inside the folder, nowhere else
+    try:
+        weights = load_file(file)
+    except (FileNotFoundError, SafetensorError, OSError) as error:
+        raise DataError(f"{file} is not a readable safetensors file: {error}") from None
+    network = build("rnn", kwargs, weights, source=str(file), fix="save the Forecaster again")
     if network.horizon != horizon:
         raise DataError(
             f"{where}: h is {horizon}, but its network forecasts {network.horizon} periods"
         )
-    file = folder / Path(str(state.get("file", ""))).name  # inside the folder, nowhere else
-    try:
-        network.load_state_dict(load_file(file))
-    except (FileNotFoundError, SafetensorError, OSError) as error:
-        raise DataError(f"{file} is not a readable safetensors file: {error}") from None
-    except RuntimeError as error:
-        raise DataError(
-            f"{file} does not fit the saved network: {str(error).splitlines()[0]}"
-        ) from None
     intervals = state.get("intervals")
     return TrainedNetwork(
-        network.eval(),
+        network,
         kwargs,
         None if intervals is None else ConformalIntervals.from_state(intervals),
         dict(state.get("metrics") or {}),

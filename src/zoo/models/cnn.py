@@ -7,6 +7,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from zoo.models.registry import register_model
+from zoo.models.weights import DIGIT_OUTPUT, MNIST_DATA, Weights, WeightsEnum
+from zoo.transforms import DigitImages
 
 
 def averaging_matrix(size_in: int, size_out: int) -> torch.Tensor:
@@ -60,7 +62,24 @@ def conv_block(in_channels: int, out_channels: int, pool: bool = False) -> nn.Se
     )
 
 
-@register_model("cnn")
+class CNN_Weights(WeightsEnum):  # torchvision's naming: <Model>_Weights.<DATA>
+    MNIST = Weights(
+        model="cnn",
+        name="mnist",
+        title="CNN 32-64-128 on MNIST (the default recipe)",
+        data=MNIST_DATA + ". Training images randomly shifted and rotated (augment=true)",
+        recipe=("model=cnn",),
+        transform=DigitImages,
+        output=DIGIT_OUTPUT,
+        evaluation="mnist",
+        targets={"test/acc": (">=", 0.996)},
+        tolerance={"test/acc": 0.002},
+        sha256="0ab9ab76f1ee8e6103a2f95847ccdf68961d986d469d09b0dcdbbbfe87fc1fe6",
+    )
+    DEFAULT = MNIST  # an alias: the best weights of this model, as torchvision's
+
+
+@register_model("cnn", weights=CNN_Weights)
 class CNN(nn.Module):
     """Stages of `convs_per_stage` conv blocks, each stage halving the resolution.
 

@@ -1,13 +1,22 @@
-"""Name -> constructor registry: the one place that knows which networks exist."""
+"""Name -> constructor registry: the one place that knows which networks exist, which
+shipped weights each has, and that rebuilds a saved network (`build`)."""
+
+from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
+import torch
 from torch import nn
 
-from zoo.errors import ConfigError, ZooError
+from zoo.errors import ConfigError, DataError, ZooError
+
+if TYPE_CHECKING:
+    from zoo.models.weights import WeightsEnum
 
 _MODELS: dict[str, Callable[..., nn.Module]] = {}
+_WEIGHTS: dict[str, type[WeightsEnum]] = {}  # model name -> the enum of its shipped weights
 
 
 class UnknownModelError(ZooError, KeyError):
@@ -17,11 +26,21 @@ class UnknownModelError(ZooError, KeyError):
         return str(self.args[0])
 
 
-def register_model(name: str) -> Callable[[Callable[..., nn.Module]], Callable[..., nn.Module]]:
+def register_model(
+    name: str, weights: type[WeightsEnum] | None = None
+) -> Callable[[Callable[..., nn.Module]], Callable[..., nn.Module]]:
+    """Register a network's constructor under `name`, with `weights`, the enum of its shipped
+    weights that its module declares beside it (torchvision's `<Model>_Weights`), if any."""
+
     def decorator(builder: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
         if name in _MODELS:
             raise ValueError(f"a model named {name!r} is already registered")
+        strays = [member.name for member in weights or () if member.value.model != name]
+        if strays:
+            raise ValueError(f"{weights.__name__} holds weights of another model: {strays}")
         _MODELS[name] = builder
+        if weights is not None:
+            _WEIGHTS[name] = weights
         return builder
 
     return decorator
@@ -56,3 +75,64 @@ def create_model(name: str, **kwargs) -> nn.Module:
 def model_arguments(name: str) -> list[str]:
     """The keyword arguments of model `name`'s constructor."""
     return list(inspect.signature(get_model_builder(name)).parameters)
+
+
+def weights_enums() -> dict[str, type[WeightsEnum]]:
+    """Model name -> the enum of its shipped weights, for the models that have some."""
+    return dict(sorted(_WEIGHTS.items()))
+
+
+# -- rebuilding a saved network ---------------------------------------------------------------
+
+
+def build(
+    name: str,
+    arguments: Mapping,
+    state: Mapping[str, torch.Tensor] | None = None,
+    *,
+    source: str = "the saved network",
+    fix: str = "",
+) -> nn.Module:
+    """The network `name` built with its constructor's `arguments`: fresh (as `create_model`)
+    when `state` is None, else holding `state` (its state dict, copied into the network's own
+    float32 parameters) in eval mode, on the CPU.
+
+    The one place that rebuilds a saved network: checkpoints (`zoo.runs.checkpoints`), shipped
+    weights (`Weights.build`) and saved Forecasters come through here. A state that does not
+    fit (keys missing or extra, other shapes, values that are not tensors) raises a DataError
+    naming `source` and the differences, then `fix`.
+    """
+    model = create_model(name, **arguments)
+    if state is None:
+        return model
+    differences = _state_differences(model.state_dict(), state)
+    if differences:
+        call = ", ".join(f"{k}={v!r}" for k, v in arguments.items())
+        raise DataError(
+            f"{source} does not fit {type(model).__name__}({call}): {'; '.join(differences)}"
+            + (f"; {fix}" if fix else "")
+        )
+    model.load_state_dict(state)
+    return model.eval()
+
+
+def _state_differences(expected: Mapping, state: Mapping) -> list[str]:
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    common = sorted(set(expected) & set(state))
+    not_tensors = [k for k in common if not isinstance(state[k], torch.Tensor)]
+    resized = [
+        f"{k} {tuple(state[k].shape)}, not {tuple(expected[k].shape)}"
+        for k in common
+        if k not in not_tensors and state[k].shape != expected[k].shape
+    ]
+    return [
+        f"{what} {', '.join(keys)}"
+        for what, keys in (
+            ("missing", missing),
+            ("unexpected", unexpected),
+            ("not tensors:", not_tensors),
+            ("shaped", resized),
+        )
+        if keys
+    ]

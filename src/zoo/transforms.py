@@ -1,5 +1,9 @@
 """Transforms: raw inputs -> what a shipped network reads, torchvision's way (each a callable
-class whose arguments the weights' card records; `Weights.transforms()` builds it)."""
+class whose arguments the weights' card records; `Weights.transforms()` builds it).
+
+Below the networks: the weights records in `zoo.models` name these classes, and they use only
+the input contract (`zoo.inputs`) and the forecasting core (windows, the log scaling's domain).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from collections.abc import Sequence
 import torch
 
 from zoo.inputs import normalise
+from zoo.timeseries.scaling import nonpositive_series
+from zoo.timeseries.windows import latest_inputs
 
 
 class DigitImages:
@@ -112,21 +118,23 @@ class SeriesWindow:
             rows = [series]
         else:
             rows = list(series)
-        L = self.input_length
-        x = torch.zeros(len(rows), L)
-        mask = torch.zeros(len(rows), L, dtype=torch.bool)
+        windows = []  # the last input_length values of each series: all the network reads
         for i, row in enumerate(rows):
-            values = torch.as_tensor(_values(row), dtype=torch.float32).flatten()[-L:]
+            values = torch.as_tensor(_values(row), dtype=torch.float32).flatten()
+            values = values[-self.input_length :]
             if len(values) == 0 or not torch.isfinite(values).all():
                 raise ValueError(f"series {i} is empty or holds NaN/infinite values: fill them")
-            if self.positive and (values <= 0).any():
-                raise ValueError(
-                    f"series {i} has values <= 0; these weights were trained on positive "
-                    "series (log scaling) and cannot forecast it"
-                )
-            x[i, L - len(values) :] = values
-            mask[i, L - len(values) :] = True
-        return x, mask
+            windows.append(values)
+        lengths = torch.tensor([len(w) for w in windows], dtype=torch.int64)
+        values = torch.cat(windows) if windows else torch.zeros(0)
+        bad = nonpositive_series(values, lengths) if self.positive else []
+        if len(bad):
+            raise ValueError(
+                f"series {int(bad[0])} has values <= 0; these weights were trained on positive "
+                "series (log scaling) and cannot forecast it"
+            )
+        indptr = torch.cat([torch.zeros(1, dtype=torch.int64), torch.cumsum(lengths, 0)])
+        return latest_inputs(values, indptr, self.input_length)
 
     def describe(self) -> str:
         return (

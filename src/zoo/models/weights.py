@@ -1,5 +1,19 @@
-"""The record of one shipped weight file (`Weights`), the enum base its model's entries
-share (`WeightsEnum`), and reading its card (once, checked)."""
+"""Trained weights shipped with zoo, torchvision's way (its `models/_api.py`): a `Weights`
+record per file, in an enum per model that the model's module declares beside its class
+(`CNN_Weights.MNIST`, `.DEFAULT`) and registers with it (`register_model`), found by name
+(`get_weights("cnn.mnist")`, `list_weights`) and loaded (`load_weights`).
+
+Each record pairs a safetensors file in `zoo/pretrained/` (no pickle: read with
+`safetensors.torch.load_file`, never `torch.load`) with its card, `<file>.json` beside it:
+the model's constructor arguments, parameter count, size, the recipe that trained it and
+the test figures measured with the stored weights. The record states what does not change
+from one regeneration to the next: the data, the recipe, the targets, the transform that
+turns raw inputs into what the network reads (`zoo.transforms`), and the file's sha256
+(checked on every load, against the record and the card). `scripts/make_weights.py` writes
+both files; the network is rebuilt by `zoo.models.build`, as checkpoints' are.
+
+Loading needs torch and safetensors only: no Lightning, Hydra or matplotlib.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +25,23 @@ from enum import Enum
 from pathlib import Path
 
 import torch
+from safetensors.torch import load_file
 from torch import nn
 
 from zoo.errors import ConfigError, DataError, ZooError
-from zoo.models import create_model
+from zoo.models.cards import render_card
+from zoo.models.registry import build, create_model, list_models, weights_enums
+from zoo.timeseries.intervals import ConformalIntervals
 from zoo.trust import refuse_instructions
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "pretrained"
 MNIST_ROOT_HINT = "DATA"  # in recipes: a folder holding MNIST/raw/
+# what the records of the digit classifiers (cnn, mlp, perceptron) say alike
+MNIST_DATA = (
+    "MNIST: 55,000 of the 60,000 training images (5,000 held out for validation, split with "
+    "seed 0); scored on the official 10,000 test images"
+)
+DIGIT_OUTPUT = "(B, 10) logits, one per digit 0-9; softmax gives class probabilities"
 
 
 class UnknownWeightsError(ZooError, KeyError):
@@ -48,7 +71,7 @@ class Weights:
     title: str
     data: str
     recipe: tuple[str, ...]
-    transform: type  # a class of zoo.weights.transforms; its arguments are in the card
+    transform: type  # a class of zoo.transforms; its arguments are in the card
     output: str  # what forward returns, for users
     evaluation: str  # how make_weights and the tests measure it: mnist, primer, m3-monthly
     output_kind: str = "logits"  # or "scores" (the perceptron's): no probabilities
@@ -122,18 +145,14 @@ class Weights:
         """A fresh transform mapping raw inputs to what the network reads (see its class)."""
         return self.transform(**self._card()["transform"])
 
-    def intervals(self):
+    def intervals(self) -> ConformalIntervals | None:
         """The conformal prediction intervals of a forecaster's weights, calibrated on its
         validation forecasts (`zoo.timeseries.intervals`); None for other networks."""
-        from zoo.timeseries.intervals import ConformalIntervals
-
         state = self._card().get("intervals")
         return None if state is None else ConformalIntervals.from_state(state)
 
     def state_dict(self, device: str | torch.device = "cpu") -> dict[str, torch.Tensor]:
         """The stored tensors, after checking the file's sha256 against the card."""
-        from safetensors.torch import load_file
-
         data = self.path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         for expected, where in (
@@ -164,21 +183,17 @@ class Weights:
                 + f"); {given} does not fit them. Leave it out, or build a fresh model "
                 f'with weights=None (zoo.create_model("{self.model}", ...))'
             )
-        model = create_model(self.model, **trained)
-        state = self.state_dict()
-        missing, unexpected = _key_differences(model, state)
-        if missing or unexpected:
-            raise DataError(
-                f"{self.path.name} does not fit {type(model).__name__}: missing {missing}, "
-                f"unexpected {unexpected}; regenerate it: {self.regenerate}"
-            )
-        model.load_state_dict(state)  # copies into the float32 parameters
-        return model.to(map_location).eval()
+        model = build(
+            self.model,
+            trained,
+            self.state_dict(),  # copied into the float32 parameters
+            source=self.path.name,
+            fix=f"regenerate it: {self.regenerate}",
+        )
+        return model.to(map_location)
 
     def card(self) -> str:
         """The model card as markdown."""
-        from zoo.weights.cards import render_card
-
         return render_card(self)
 
     def __repr__(self) -> str:
@@ -209,11 +224,6 @@ def _plain(value):
     return value
 
 
-def _key_differences(model: nn.Module, state: dict) -> tuple[list[str], list[str]]:
-    expected = set(model.state_dict())
-    return sorted(expected - set(state)), sorted(set(state) - expected)
-
-
 class WeightsEnum(Enum):
     """Base of the per-model enums; each member's value is a `Weights` record."""
 
@@ -237,3 +247,76 @@ class WeightsEnum(Enum):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}.{self.name}"
+
+
+# -- finding and loading them by name ---------------------------------------------------------
+
+
+def _registry() -> dict[str, Weights]:
+    return {m.value.id: m.value for enum in weights_enums().values() for m in enum}
+
+
+def list_weights(model: str | None = None, available_only: bool = False) -> list[str]:
+    """Sorted weights ids ("cnn.mnist", ...), of one model if `model` is given;
+    `available_only` leaves out registered weights whose file is not built yet."""
+    return sorted(
+        id
+        for id, w in _registry().items()
+        if (model is None or w.model == model) and (w.available or not available_only)
+    )
+
+
+def get_weights(weights, model: str | None = None) -> Weights:
+    """The `Weights` record of `weights`: an id ("cnn.mnist", "cnn-mnist", ("cnn", "mnist"),
+    "CNN_Weights.MNIST"), an enum member or a record; with `model`, a bare name ("mnist")
+    or "DEFAULT" (the model's best, `CNN_Weights.DEFAULT`)."""
+    if isinstance(weights, WeightsEnum):
+        weights = weights.value
+    if isinstance(weights, tuple) and len(weights) == 2:
+        weights = ".".join(map(str, weights))
+    if isinstance(weights, str):
+        weights = _lookup(weights, model)
+    if not isinstance(weights, Weights):
+        raise TypeError(f"expected a weights name, enum member or Weights, got {weights!r}")
+    if model is not None and weights.model != model:
+        raise ConfigError(
+            f"weights {weights.id} are for model {weights.model!r}, not {model!r}; "
+            f"{model!r} has: {', '.join(list_weights(model)) or 'no trained weights'}"
+        )
+    return weights
+
+
+def _lookup(text: str, model: str | None) -> Weights:
+    registry = _registry()
+    key = text.strip()
+    enums = weights_enums()
+    if key.upper() == "DEFAULT" and model in enums:  # weights="DEFAULT"
+        return enums[model].DEFAULT.value
+    for enum in enums.values():  # torchvision's "ResNet50_Weights.IMAGENET1K_V1"
+        prefix = enum.__name__ + "."
+        if key.startswith(prefix) and key[len(prefix) :] in enum.__members__:
+            return enum[key[len(prefix) :]].value
+    key = key.lower().replace("_", "-")
+    if "." not in key:
+        if model is not None and not key.startswith(f"{model}-"):
+            key = f"{model}.{key}"
+        else:  # "cnn-mnist": the first dash ends the model's name
+            key = key.replace("-", ".", 1)
+    if key in registry:
+        return registry[key]
+    choices = list_weights(model) if model in list_models() else []
+    if model is not None and choices:
+        names = ", ".join(registry[c].name for c in choices)
+        hint = f"model {model!r} has weights: {names}"
+    elif model is not None and model in list_models():
+        hint = f"model {model!r} has no trained weights; there are: {', '.join(list_weights())}"
+    else:
+        hint = f"choose one of: {', '.join(list_weights())}"
+    raise UnknownWeightsError(f"unknown weights {text!r}; {hint}")
+
+
+def load_weights(model: str, weights, map_location="cpu", **kwargs) -> nn.Module:
+    """`model` with trained `weights` (in eval mode), or a fresh one when `weights` is None."""
+    if weights is None:
+        return create_model(model, **kwargs)
+    return get_weights(weights, model=model).build(map_location=map_location, **kwargs)

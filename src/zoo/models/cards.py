@@ -1,4 +1,4 @@
-"""A weights entry's card as markdown (`Weights.card()`)."""
+"""A shipped weights entry's card as markdown (`Weights.card()`)."""
 
 from __future__ import annotations
 
