@@ -318,5 +318,5 @@ def _lookup(text: str, model: str | None) -> Weights:
 def load_weights(model: str, weights, map_location="cpu", **kwargs) -> nn.Module:
     """`model` with trained `weights` (in eval mode), or a fresh one when `weights` is None."""
     if weights is None:
-        return create_model(model, **kwargs)
+        return create_model(model, **kwargs).to(map_location)
     return get_weights(weights, model=model).build(map_location=map_location, **kwargs)

@@ -55,7 +55,8 @@ def check_resumable(path: str | Path, task: L.LightningModule) -> None:
 
 
 def load_task(path: str | Path, map_location="cpu") -> L.LightningModule:
-    """The Lightning task saved in `path` (inputs are normalised as in training), in eval mode."""
+    """The Lightning task saved in `path` (inputs are normalised as in training), in eval
+    mode, on the device `map_location` names (whatever device wrote the checkpoint)."""
     from zoo.tasks import TASKS  # Lightning: imported by load_task only, not load_model
 
     checkpoint = read_checkpoint(path, map_location)
@@ -63,7 +64,7 @@ def load_task(path: str | Path, map_location="cpu") -> L.LightningModule:
     task = task_class(**checkpoint["hyper_parameters"])
     task.load_state_dict(checkpoint["state_dict"])
     task.on_load_checkpoint(checkpoint)  # what the task keeps beside its weights
-    return task.eval()
+    return task.to(map_location).eval()  # load_state_dict copies into the CPU-built task
 
 
 def load_model(source: str | Path, weights=None, map_location="cpu", **kwargs) -> nn.Module:
@@ -78,7 +79,8 @@ def load_model(source: str | Path, weights=None, map_location="cpu", **kwargs) -
       whose `forward` takes raw inputs.
 
     A string naming a registered model is a model name, anything else a path (pass a
-    `Path` for a checkpoint file that happens to be called like a model).
+    `Path` for a checkpoint file that happens to be called like a model). The network is
+    returned on `map_location` ("cpu", "cuda"...), whatever device trained it.
     """
     if isinstance(source, str) and source in list_models():
         return load_weights(source, weights, map_location=map_location, **kwargs)
@@ -88,7 +90,7 @@ def load_model(source: str | Path, weights=None, map_location="cpu", **kwargs) -
             f"{given} given, but {str(source)!r} is not a model name ({', '.join(list_models())}); "
             "a checkpoint rebuilds its own network"
         )
-    return network_of(read_checkpoint(source, map_location), source=str(source))
+    return network_of(read_checkpoint(source, map_location), source=str(source)).to(map_location)
 
 
 def network_parts(checkpoint: dict) -> tuple[str, dict, dict[str, torch.Tensor]]:
