@@ -6,7 +6,7 @@ Only `load_task` imports Lightning: `load_model` needs nothing but torch.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -16,6 +16,8 @@ from zoo.models import create_model, list_models
 
 if TYPE_CHECKING:
     import lightning as L
+
+    from zoo.weights import Weights, WeightsEnum
 
 
 def _task_classes() -> dict[str, type[L.LightningModule]]:
@@ -58,8 +60,23 @@ def check_resumable(path: str | Path, task: L.LightningModule) -> None:
         )
 
 
-def load_task(path: str | Path, map_location="cpu") -> L.LightningModule:
-    """The Lightning task saved in `path` (inputs are normalised as in training), in eval mode."""
+def load_task(path: str | Path, map_location: str | torch.device = "cpu") -> L.LightningModule:
+    """The Lightning task a zoo checkpoint holds, network included, in eval mode.
+
+    The task takes raw inputs (it normalises them as in training), and offers what the
+    bare network does not: `probabilities`, `predict_classes`, `class_one_probability`.
+    The file is read with `torch.load(weights_only=True)`: no pickled code runs.
+
+    Args:
+        path: A checkpoint written by `zoo train` (`.../checkpoints/last.ckpt`).
+        map_location: The device to load onto.
+
+    Returns:
+        The task (a `ClassificationTask`, `PerceptronTask` or `ForecastingTask`).
+
+    Raises:
+        zoo.DataError: If the file is missing, unreadable, or not written by a zoo task.
+    """
     checkpoint = read_checkpoint(path, map_location)
     task_class = _task_classes()[checkpoint["zoo_task"]]
     task = task_class(**checkpoint["hyper_parameters"])
@@ -68,7 +85,12 @@ def load_task(path: str | Path, map_location="cpu") -> L.LightningModule:
     return task.eval()
 
 
-def load_model(source: str | Path, weights=None, map_location="cpu", **kwargs) -> nn.Module:
+def load_model(
+    source: str | Path,
+    weights: str | tuple[str, str] | WeightsEnum | Weights | None = None,
+    map_location: str | torch.device = "cpu",
+    **kwargs: Any,
+) -> nn.Module:
     """A network: trained weights shipped with zoo, a fresh model, or a checkpoint's network.
 
     - `load_model("cnn", weights="mnist")`: model `cnn` with the shipped weights `cnn.mnist`
@@ -81,6 +103,26 @@ def load_model(source: str | Path, weights=None, map_location="cpu", **kwargs) -
 
     A string naming a registered model is a model name, anything else a path (pass a
     `Path` for a checkpoint file that happens to be called like a model).
+
+    Args:
+        source: A registered model name (`zoo.list_models()`) or a checkpoint's path.
+        weights: With a model name: the shipped weights (`"mnist"`, `"DEFAULT"`,
+            `"cnn.mnist"`, an enum member or a `Weights` record), or None for a fresh
+            model. Not allowed with a checkpoint.
+        map_location: The device to load onto.
+        **kwargs: With a model name: constructor arguments (they must agree with the
+            weights' own, if any).
+
+    Returns:
+        The `nn.Module`: in eval mode with weights or from a checkpoint, untrained
+        otherwise.
+
+    Raises:
+        zoo.weights.UnknownWeightsError: If the weights name is not registered.
+        zoo.ConfigError: If an argument contradicts the weights, or weights or arguments
+            come with a checkpoint.
+        zoo.DataError: If a checkpoint is missing, unreadable or not zoo's, or a weight
+            file does not match its recorded sha256.
     """
     if isinstance(source, str) and source in list_models():
         from zoo.weights import load_weights

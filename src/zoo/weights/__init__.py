@@ -10,13 +10,14 @@ turns raw inputs into what the network reads, and the file's sha256 (checked on 
 against the record and the card). `scripts/make_weights.py` writes both files.
 
 - `record`: `Weights`, `WeightsEnum`, reading a card; `registry`: the entries and lookup;
-- `transforms`: DigitImages, PrimerFeatures, SeriesWindow; `cards`: the card as markdown;
+- `transforms`: DigitImages, PrimerFeatures, SeriesWindow; `cards`: cards and the model-zoo
+  page as markdown;
 - `making`: a training run to a file and card, and measuring them (make_weights, tests).
 
 Loading needs torch and safetensors only: no Lightning, Hydra or matplotlib.
 """
 
-from zoo.weights.cards import render_card
+from zoo.weights.cards import render_card, render_model_zoo
 from zoo.weights.record import (
     WEIGHTS_DIR,
     UnknownWeightsError,
@@ -54,4 +55,5 @@ __all__ = [
     "list_weights",
     "load_weights",
     "render_card",
+    "render_model_zoo",
 ]

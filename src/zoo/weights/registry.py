@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import torch
 from torch import nn
 
 from zoo.errors import ConfigError
@@ -18,6 +21,8 @@ DIGIT_OUTPUT = "(B, 10) logits, one per digit 0-9; softmax gives class probabili
 
 
 class CNN_Weights(WeightsEnum):  # torchvision's naming: <Model>_Weights.<DATA>
+    """The CNN's shipped weights (`zoo.load_model("cnn", weights="mnist")`)."""
+
     MNIST = Weights(
         model="cnn",
         name="mnist",
@@ -31,10 +36,14 @@ class CNN_Weights(WeightsEnum):  # torchvision's naming: <Model>_Weights.<DATA>
         tolerance={"test/acc": 0.002},
         sha256="0ab9ab76f1ee8e6103a2f95847ccdf68961d986d469d09b0dcdbbbfe87fc1fe6",
     )
+    """CNN 32-64-128 trained on MNIST by the default recipe (`cnn.mnist`)."""
     DEFAULT = MNIST  # an alias: the best weights of this model, as torchvision's
+    """An alias of `MNIST`, the CNN's best weights (torchvision's `DEFAULT`)."""
 
 
 class SigmoidMLP_Weights(WeightsEnum):
+    """The sigmoid MLP's shipped weights (`zoo.load_model("mlp", weights=...)`)."""
+
     MNIST = Weights(
         model="mlp",
         name="mnist",
@@ -48,6 +57,7 @@ class SigmoidMLP_Weights(WeightsEnum):
         tolerance={"test/acc": 0.002},
         sha256="e477c49d9f0e994486b34debb57bc0a09d7f6dcc527460934b0079def7da0b9c",
     )
+    """Sigmoid MLP 784-512-256-10 trained on MNIST (`mlp.mnist`)."""
     PRIMER = Weights(
         model="mlp",
         name="primer",
@@ -72,10 +82,14 @@ class SigmoidMLP_Weights(WeightsEnum):
         ),
         sha256="93b9b5be3944233c68c3bc8e26409dc981eb87b405e57d23797068ce079fcce4",
     )
+    """The primer's 2-2-1 network trained on its four people (`mlp.primer`)."""
     DEFAULT = MNIST  # an alias: the best weights of this model, as torchvision's
+    """An alias of `MNIST`, the MLP's best weights (torchvision's `DEFAULT`)."""
 
 
 class Perceptron_Weights(WeightsEnum):
+    """The perceptron's shipped weights (`zoo.load_model("perceptron", weights="mnist")`)."""
+
     MNIST = Weights(
         model="perceptron",
         name="mnist",
@@ -91,10 +105,16 @@ class Perceptron_Weights(WeightsEnum):
         tolerance={"test/acc": 0.003},
         sha256="59693ce30c670e3992e7e350b317092be22eeb913198d609e4c20699fe6faf2f",
     )
+    """Ten threshold units, one per digit, trained by the perceptron rule on MNIST
+    (`perceptron.mnist`)."""
     DEFAULT = MNIST  # an alias: the best weights of this model, as torchvision's
+    """An alias of `MNIST` (torchvision's `DEFAULT`)."""
 
 
 class RNNForecaster_Weights(WeightsEnum):
+    """The RNN forecaster's shipped weights (`zoo.load_model("rnn", weights="m3-monthly")`,
+    `zoo.Forecaster.from_weights("rnn-m3-monthly")`)."""
+
     M3_MONTHLY = Weights(
         model="rnn",
         name="m3-monthly",
@@ -114,7 +134,10 @@ class RNNForecaster_Weights(WeightsEnum):
         tolerance={"test/smape": 0.01, "test/mase": 0.01},
         sha256="4837242a251d3076bf9cc32da1cb074df23376cebeadf3f40286268ba4088ffa",
     )
+    """Three GRUs trained on the 1,428 M3 monthly series, forecasting 18 months, with
+    conformal intervals (`rnn.m3-monthly`)."""
     DEFAULT = M3_MONTHLY  # an alias: the best weights of this model, as torchvision's
+    """An alias of `M3_MONTHLY` (torchvision's `DEFAULT`)."""
 
 
 WEIGHTS_ENUMS: dict[str, type[WeightsEnum]] = {
@@ -130,8 +153,16 @@ def _registry() -> dict[str, Weights]:
 
 
 def list_weights(model: str | None = None, available_only: bool = False) -> list[str]:
-    """Sorted weights ids ("cnn.mnist", ...), of one model if `model` is given;
-    `available_only` leaves out registered weights whose file is not built yet."""
+    """The ids of the registered weights.
+
+    Args:
+        model: Only this model's weights (a registry name such as `"cnn"`); default all.
+        available_only: Leave out registered weights whose file is not built yet.
+
+    Returns:
+        Sorted ids: `['cnn.mnist', 'mlp.mnist', 'mlp.primer', 'perceptron.mnist',
+        'rnn.m3-monthly']` for all.
+    """
     return sorted(
         id
         for id, w in _registry().items()
@@ -139,10 +170,27 @@ def list_weights(model: str | None = None, available_only: bool = False) -> list
     )
 
 
-def get_weights(weights, model: str | None = None) -> Weights:
-    """The `Weights` record of `weights`: an id ("cnn.mnist", "cnn-mnist", ("cnn", "mnist"),
-    "CNN_Weights.MNIST"), an enum member or a record; with `model`, a bare name ("mnist")
-    or "DEFAULT" (the model's best, `CNN_Weights.DEFAULT`)."""
+def get_weights(
+    weights: str | tuple[str, str] | WeightsEnum | Weights, model: str | None = None
+) -> Weights:
+    """The record of a shipped weights entry: its file, card, transforms and figures.
+
+    Args:
+        weights: An id (`"cnn.mnist"`, `"cnn-mnist"`, `("cnn", "mnist")`,
+            `"CNN_Weights.MNIST"`), an enum member (`zoo.weights.CNN_Weights.MNIST`) or a
+            record; with `model`, also a bare name (`"mnist"`) or `"DEFAULT"` (the
+            model's best).
+        model: The model the weights must be for.
+
+    Returns:
+        The `Weights` record: `.transforms()`, `.meta`, `.card()`, `.build()`.
+
+    Raises:
+        zoo.weights.UnknownWeightsError: If the name is not registered; the message lists
+            the valid ones.
+        zoo.ConfigError: If the weights are for another model than `model`.
+        TypeError: If `weights` is neither a name, an enum member nor a record.
+    """
     if isinstance(weights, WeightsEnum):
         weights = weights.value
     if isinstance(weights, tuple) and len(weights) == 2:
@@ -187,8 +235,28 @@ def _lookup(text: str, model: str | None) -> Weights:
     raise UnknownWeightsError(f"unknown weights {text!r}; {hint}")
 
 
-def load_weights(model: str, weights, map_location="cpu", **kwargs) -> nn.Module:
-    """`model` with trained `weights` (in eval mode), or a fresh one when `weights` is None."""
+def load_weights(
+    model: str,
+    weights: str | tuple[str, str] | WeightsEnum | Weights | None,
+    map_location: str | torch.device = "cpu",
+    **kwargs: Any,
+) -> nn.Module:
+    """A model with shipped weights, or a fresh one: what `zoo.load_model(name, ...)` does.
+
+    Args:
+        model: The model's registry name.
+        weights: The weights (any form `get_weights` takes), or None for a fresh model.
+        map_location: The device to load onto.
+        **kwargs: Constructor arguments; with weights, they must agree with the weights'.
+
+    Returns:
+        The network, in eval mode when it has weights.
+
+    Raises:
+        zoo.weights.UnknownWeightsError: If the weights name is not registered.
+        zoo.ConfigError: If an argument contradicts the weights.
+        zoo.DataError: If the weight file does not match its recorded sha256.
+    """
     if weights is None:
         return create_model(model, **kwargs)
     return get_weights(weights, model=model).build(map_location=map_location, **kwargs)
