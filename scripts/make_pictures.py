@@ -6,7 +6,7 @@ Building the site runs every page's code (docs/hooks/execution.py) and puts the 
 pages save into the built site's assets/; this copies the ones the pages show back into
 docs/assets/, so the committed pictures are what the pages' own code draws, never drawn by
 another route. Seeing digits needs MNIST: set ZOO_DATA_ROOT (or keep ../shared/data);
-without it that page's pictures are left as they are. About two minutes on two cores.
+without it that page's pictures are left as they are. About 80 s on two cores.
 """
 
 import argparse

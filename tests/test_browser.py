@@ -1,9 +1,10 @@
 """The built site in a real browser: Debian's Chromium, headless, 1280 px wide, driven by
 selenium through chromedriver, the site served on 127.0.0.1. The maths is typeset, no code
-block scrolls sideways, every picture loads, printed outputs sit under their code; and a
-screenshot of every page is written to site-screenshots/ (or $ZOO_SCREENSHOTS) for a
-person to look at. `.ci/run` installs chromium and chromium-driver when they are missing;
-without them (or selenium) the test is skipped, saying what to install."""
+block scrolls sideways, every picture loads, nothing is fetched from another host (no CDN,
+no web fonts), printed outputs sit under their code; and a screenshot of every page is
+written to site-screenshots/ (or $ZOO_SCREENSHOTS) for a person to look at. `.ci/run`
+installs chromium and chromium-driver when they are missing; without them (or selenium)
+the test is skipped, saying what to install."""
 
 import functools
 import http.server
@@ -95,6 +96,8 @@ return {
     b => [b.textContent.slice(0, 60), b.scrollWidth, b.clientWidth]),
   codeBlocks: blocks.length,
   brokenImages: images.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src),
+  elsewhere: performance.getEntriesByType('resource').map(r => r.name).filter(
+    url => !url.startsWith(location.origin)),
   height: document.documentElement.scrollHeight,
 };
 """
@@ -106,7 +109,7 @@ def test_every_page_fits_the_window_and_its_pictures_load(browser, served, scree
         open_page(browser, served, page)
         layout = browser.execute_script(LAYOUT)
         page_width, window = layout["page"]
-        if page_width > window or layout["brokenImages"]:
+        if page_width > window or layout["brokenImages"] or layout["elsewhere"]:
             problems[page] = layout
         if page in WALKTHROUGHS and layout["code"]:
             problems[page] = layout["code"]  # a code block that scrolls sideways
