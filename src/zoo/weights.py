@@ -25,7 +25,7 @@ from zoo.models import (
     load_weights,
     weights_enums,
 )
-from zoo.models.cards import render_card
+from zoo.models.cards import render_card, render_model_zoo
 from zoo.transforms import DigitImages, PrimerFeatures, SeriesWindow
 
 __all__ = [
@@ -45,5 +45,6 @@ __all__ = [
     "list_weights",
     "load_weights",
     "render_card",
+    "render_model_zoo",
     "weights_enums",
 ]

@@ -21,7 +21,12 @@ MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # of the training pixels scaled to [0, 1
 
 
 def default_data_root() -> Path:
-    """$ZOO_DATA_ROOT, else the user's cache: never wherever the command happens to run."""
+    """Where MNIST is read (and downloaded) when no root is given.
+
+    Returns:
+        `$ZOO_DATA_ROOT`, else `$XDG_CACHE_HOME/zoo/data` (`~/.cache/zoo/data`): never
+        wherever the command happens to run.
+    """
     if os.environ.get(DATA_ROOT_ENV):
         return Path(os.environ[DATA_ROOT_ENV]).expanduser()
     cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
@@ -81,6 +86,22 @@ class MNISTDataModule(ClassificationDataModule):
     [0, 1] with shape (B, 1, 28, 28) on the device, and training batches (only they,
     whoever converts them) are optionally augmented there with small random shifts and
     rotations. Normalisation is the task's job (`normalization`).
+
+    Args:
+        root: The folder holding `MNIST/raw/` (torchvision's layout); default
+            `default_data_root()`.
+        batch_size: Images per batch.
+        val_size: Training images held out for validation (seeded).
+        augment: Shift and rotate training images at random.
+        max_shift: The largest shift, as a fraction of the image's side.
+        max_degrees: The largest rotation, in degrees.
+        download: Let torchvision download the files when they are missing.
+        seed: Seeds the split and the batch order.
+        num_workers: DataLoader worker processes.
+
+    Raises:
+        zoo.DataError: From `prepare_data`, when the files are missing (and cannot be
+            downloaded) or damaged; the message names the folder and the four files.
     """
 
     input_shape = (1, 28, 28)

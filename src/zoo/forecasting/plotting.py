@@ -26,7 +26,8 @@ def plot_forecasts(
 ) -> Path:
     """A grid of the series `ids`: their recent `history`, the forecasts of the long-format
     frame `forecasts` (column `model`, default its first model column) after it, and the
-    bands of its `<model>-lo/hi-<level>` columns; saved at `path`."""
+    bands of its `<model>-lo/hi-<level>` columns; saved at `path`. A `y` column in
+    `forecasts` (what happened, as in a cross-validation frame) is drawn as the truth."""
     from zoo.plots import forecast_grid
 
     columns = [c for c in forecasts.columns if c not in ("unique_id", "ds", "cutoff", "y")]
@@ -51,7 +52,8 @@ def plot_forecasts(
             level: (values[f"{model}-lo-{level:g}"], values[f"{model}-hi-{level:g}"])
             for level in levels
         }
-        panels.append((name, history.series(i)[-shown:], values[model], None, bands, times))
+        truth = torch.as_tensor(np.asarray(part["y"], dtype=np.float32)) if "y" in part else None
+        panels.append((name, history.series(i)[-shown:], values[model], truth, bands, times))
     figure = forecast_grid(panels, columns=min(3, len(panels)))
     figure.savefig(path)
     return Path(path)

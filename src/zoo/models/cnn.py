@@ -87,6 +87,14 @@ class CNN(nn.Module):
     average-pooled to `pool_size` x `pool_size` (1: global pooling; more keeps the layout of
     the strokes, which digits need) and feeds, through dropout, a linear classifier, so
     any input size works.
+
+    Args:
+        in_channels: Channels of the input images (1 for MNIST).
+        num_classes: Classes to tell apart.
+        channels: Output channels of each stage; each stage halves the resolution.
+        convs_per_stage: 3x3 conv blocks (convolution, batch norm, ReLU) per stage.
+        dropout: Dropout before the linear classifier.
+        pool_size: Side of the average-pooled last feature map (1: global pooling).
     """
 
     input_layout = ("C", "H", "W")  # of one example: images only
@@ -117,4 +125,13 @@ class CNN(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(self.features(x))  # (B, C, H, W) -> (B, num_classes)
+        """Class scores of normalised images.
+
+        Args:
+            x: (B, in_channels, H, W) images, normalised as in training
+                (`weights.transforms()` does it for the shipped weights).
+
+        Returns:
+            (B, num_classes) logits.
+        """
+        return self.classifier(self.features(x))

@@ -59,6 +59,12 @@ class SigmoidMLP(nn.Module):
     two sigmoid hidden neurons and one output neuron. Two classes use a single output unit;
     `forward` returns pre-activation outputs (logits) so the task chooses the loss
     (MSE on sigmoid outputs, as in the primer, or cross-entropy).
+
+    Args:
+        in_features: Inputs per example (2 for the primer, 784 for a flattened digit).
+        num_classes: Classes; 2 uses one output unit.
+        hidden_sizes: The width of each hidden layer of sigmoid units, in order.
+        dropout: Dropout after each hidden layer (0: none).
     """
 
     def __init__(
@@ -81,4 +87,13 @@ class SigmoidMLP(nn.Module):
         self.layers = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.layers(x)  # (B, 1) or (B, C) logits
+        """The output layer's sums.
+
+        Args:
+            x: (B, ...) examples, flattened to (B, in_features).
+
+        Returns:
+            (B, 1) logits for two classes (the sigmoid of it is the output neuron's value),
+            else (B, num_classes).
+        """
+        return self.layers(x)

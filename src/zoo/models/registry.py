@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -20,7 +20,7 @@ _WEIGHTS: dict[str, type[WeightsEnum]] = {}  # model name -> the enum of its shi
 
 
 class UnknownModelError(ZooError, KeyError):
-    """Raised for a model name that is not registered; the message lists the known ones."""
+    """A model name that is not registered; the message lists the registered ones."""
 
     def __str__(self) -> str:  # KeyError would quote the whole message
         return str(self.args[0])
@@ -47,10 +47,26 @@ def register_model(
 
 
 def list_models() -> list[str]:
+    """The registered model names.
+
+    Returns:
+        The names, sorted: `['cnn', 'mlp', 'perceptron', 'rnn']` and any you registered.
+    """
     return sorted(_MODELS)
 
 
 def get_model_builder(name: str) -> Callable[..., nn.Module]:
+    """The class (or function) registered under a name.
+
+    Args:
+        name: A registered model name.
+
+    Returns:
+        What builds the network, such as `zoo.models.CNN` for `"cnn"`.
+
+    Raises:
+        UnknownModelError: If no model has that name.
+    """
     try:
         return _MODELS[name]
     except KeyError:
@@ -59,8 +75,25 @@ def get_model_builder(name: str) -> Callable[..., nn.Module]:
         ) from None
 
 
-def create_model(name: str, **kwargs) -> nn.Module:
-    """Build the registered network `name` with its constructor's keyword arguments."""
+def create_model(name: str, **kwargs: Any) -> nn.Module:
+    """Build a fresh, untrained registered network.
+
+    Args:
+        name: The model's registry name (`zoo.list_models()`).
+        **kwargs: Its constructor's keyword arguments, such as `in_features=2`.
+
+    Returns:
+        The network, in training mode, with freshly initialised weights.
+
+    Raises:
+        UnknownModelError: If no model has that name.
+        zoo.ConfigError: If an argument is not one the constructor takes.
+
+    Example:
+        ```python
+        net = zoo.create_model("mlp", in_features=2, hidden_sizes=[2])
+        ```
+    """
     builder = get_model_builder(name)
     accepted = inspect.signature(builder).parameters
     unknown = sorted(set(kwargs) - set(accepted))
@@ -73,7 +106,17 @@ def create_model(name: str, **kwargs) -> nn.Module:
 
 
 def model_arguments(name: str) -> list[str]:
-    """The keyword arguments of model `name`'s constructor."""
+    """The keyword arguments a registered model's constructor takes.
+
+    Args:
+        name: A registered model name.
+
+    Returns:
+        The argument names, in the constructor's order.
+
+    Raises:
+        UnknownModelError: If no model has that name.
+    """
     return list(inspect.signature(get_model_builder(name)).parameters)
 
 

@@ -72,6 +72,28 @@ class GlobalRNN(nn.Module):
 
     `forward` maps raw values to raw forecasts; `scaled_forward` and `scale_targets` expose
     the scaled space that training losses use.
+
+    Args:
+        horizon: Values forecast at once, after the window.
+        input_length: Values of the window read (shorter series are left-padded, masked).
+        season_length: The season's length in periods (12 for monthly data; 1: none).
+        cell: The recurrent cell: Elman `"rnn"`, `"lstm"` or `"gru"`.
+        hidden_size: Units of each recurrent layer.
+        num_layers: Stacked recurrent layers.
+        dropout: Dropout between recurrent layers.
+        scaling: `"log"` for positive series, `"standard"` for any sign.
+        baseline: What the network corrects, in the scaled space: `"none"`, the
+            `"last"` value or the last season repeated (`"seasonal"`).
+        min_input_length: Observed values a window needs; windows with fewer get the
+            seasonal-naive forecast.
+        ensemble_size: Networks trained side by side; the forecast is their median.
+        linear: Add a linear autoregression on the scaled inputs to each network.
+        deseasonalize: Deseasonalise each window whose seasonality is significant (the
+            Theta method's test) before the cell reads it, and reseasonalise its forecast.
+
+    Raises:
+        ValueError: If `cell`, `scaling` or `baseline` is not one of its choices, or the
+            seasonal baseline has fewer inputs than a season.
     """
 
     def __init__(
@@ -135,10 +157,18 @@ class GlobalRNN(nn.Module):
         return unscale_values(z, level, spread, self.scaling)
 
     def scaled_forward(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, tuple]:
-        """(members, B, horizon) forecasts in the scaled space, and the (level, spread) used.
+        """Every member's forecast in the scaled space, as training losses compare them.
 
         Scaling and deseasonalising run in float32 even under autocast: logs and
         seasonal means lose too much in bf16; only the networks run in lower precision.
+
+        Args:
+            x: (B, input_length) raw values, latest last.
+            mask: (B, input_length) True where a value is observed (not padding).
+
+        Returns:
+            (members, B, horizon) scaled forecasts, and the (level, spread) pair, each
+            (B, 1), that scaled each window.
         """
         with torch.autocast(x.device.type, enabled=False):
             x = x.float()
@@ -162,13 +192,29 @@ class GlobalRNN(nn.Module):
         return corrections + season_out, (level, spread)
 
     def scale_targets(self, y: torch.Tensor, scale: tuple) -> torch.Tensor:
+        """Raw targets in the scaled space of their windows.
+
+        Args:
+            y: (B, horizon) raw values that followed each window.
+            scale: The (level, spread) pair `scaled_forward` returned for the windows.
+
+        Returns:
+            (B, horizon) scaled targets.
+        """
         return self.scale_values(y, *scale)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-        """(B, input_length) raw values, latest last -> (B, horizon) raw forecasts.
+        """Raw forecasts of raw windows: the ensemble's median.
 
-        `mask` (B, input_length) marks observed values (default: all). Windows with fewer
-        than `min_input_length` observed values get the seasonal-naive forecast.
+        Windows with fewer than `min_input_length` observed values get the seasonal-naive
+        forecast.
+
+        Args:
+            x: (B, input_length) raw values, latest last.
+            mask: (B, input_length) True where a value is observed; default all.
+
+        Returns:
+            (B, horizon) forecasts, in the series' units.
         """
         if mask is None:
             mask = torch.ones_like(x, dtype=torch.bool)

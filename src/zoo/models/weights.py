@@ -23,6 +23,7 @@ import json
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import torch
 from safetensors.torch import load_file
@@ -33,6 +34,10 @@ from zoo.models.cards import render_card
 from zoo.models.registry import build, create_model, list_models, weights_enums
 from zoo.timeseries.intervals import ConformalIntervals
 from zoo.trust import refuse_instructions
+
+if TYPE_CHECKING:
+    from zoo.forecasting.intervals import ConformalIntervals
+    from zoo.weights.transforms import DigitImages, PrimerFeatures, SeriesWindow
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "pretrained"
 MNIST_ROOT_HINT = "DATA"  # in recipes: a folder holding MNIST/raw/
@@ -64,6 +69,23 @@ class Weights:
     tests, lowest validation loss; "last": the end of training); `storage` the dtype tried
     for the file, kept only where the test figures hold (`scripts/make_weights.py`);
     `targets` metric -> (">=" or "<=", value) that a regeneration must reach.
+
+    Attributes:
+        model: The model's registry name (`"cnn"`).
+        name: The weights' name for that model (`"mnist"`); the id is `model.name`.
+        title: One line saying what the network is and what it learnt.
+        data: What it was trained and scored on.
+        recipe: The `zoo train` overrides that train it.
+        transform: The class of `zoo.weights.transforms` that prepares its inputs.
+        output: What its `forward` returns.
+        evaluation: How it is measured: `"mnist"`, `"primer"` or `"m3-monthly"`.
+        output_kind: `"logits"`, or `"scores"` for the perceptron (no probabilities).
+        checkpoint: Which checkpoint of the run ships: `"tested"` or `"last"`.
+        storage: The dtype the file is stored in, where the figures hold.
+        targets: Metric -> (">=" or "<=", value) that a regeneration must reach.
+        tolerance: Metric -> how far a regeneration may land from the card.
+        notes: Anything else a user should know.
+        sha256: The file's digest, checked on every load.
     """
 
     model: str
@@ -87,18 +109,22 @@ class Weights:
 
     @property
     def id(self) -> str:
+        """`model.name`, such as `"cnn.mnist"`."""
         return f"{self.model}.{self.name}"
 
     @property
     def stem(self) -> str:
+        """The files' name without suffix, such as `"cnn-mnist"`."""
         return f"{self.model}-{self.name}"
 
     @property
     def path(self) -> Path:
+        """The safetensors file in the package."""
         return WEIGHTS_DIR / f"{self.stem}.safetensors"
 
     @property
     def card_path(self) -> Path:
+        """The card (JSON) beside the file."""
         return WEIGHTS_DIR / f"{self.stem}.json"
 
     @property
@@ -114,6 +140,7 @@ class Weights:
 
     @property
     def regenerate(self) -> str:
+        """The command that retrains, measures and rewrites the file and its card."""
         root = f" --data-root {MNIST_ROOT_HINT}" if self.evaluation == "mnist" else ""
         return f"python scripts/make_weights.py {self.id}{root}"
 
@@ -128,7 +155,12 @@ class Weights:
 
     @property
     def meta(self) -> dict:
-        """The card: constructor arguments, sha256, sizes, measured metrics, recipe, data."""
+        """The card: constructor arguments, sha256, sizes, measured metrics, recipe, data.
+
+        Raises:
+            WeightsNotBuiltError: If the file or its card is not in the package.
+            zoo.DataError: If the card is damaged.
+        """
         return {
             **self._card(),
             "title": self.title,
@@ -141,8 +173,12 @@ class Weights:
             "notes": self.notes,
         }
 
-    def transforms(self):
-        """A fresh transform mapping raw inputs to what the network reads (see its class)."""
+    def transforms(self) -> DigitImages | PrimerFeatures | SeriesWindow:
+        """A fresh transform mapping raw inputs to what the network reads.
+
+        Returns:
+            A `DigitImages`, `PrimerFeatures` or `SeriesWindow`, set up as in training.
+        """
         return self.transform(**self._card()["transform"])
 
     def intervals(self) -> ConformalIntervals | None:
@@ -166,11 +202,22 @@ class Weights:
                 )
         return load_file(self.path, device=str(device))
 
-    def build(self, map_location: str | torch.device = "cpu", **kwargs) -> nn.Module:
+    def build(self, map_location: str | torch.device = "cpu", **kwargs: Any) -> nn.Module:
         """The network with these weights, in eval mode, its parameters in float32.
 
         Keyword arguments may repeat the weights' constructor arguments; one that differs
         (say `num_classes=5` for digit weights) raises rather than load half a network.
+
+        Args:
+            map_location: The device to load onto.
+            **kwargs: Constructor arguments, which must agree with the weights'.
+
+        Returns:
+            The network.
+
+        Raises:
+            zoo.ConfigError: If an argument contradicts the weights.
+            zoo.DataError: If the file does not match its sha256 or its network.
         """
         trained = self._card()["model_kwargs"]
         unknown = sorted(set(kwargs) - set(trained))
@@ -225,24 +272,30 @@ def _plain(value):
 
 
 class WeightsEnum(Enum):
-    """Base of the per-model enums; each member's value is a `Weights` record."""
+    """Base of the per-model enums; each member's value is a `Weights` record, whose
+    properties and methods the member passes on."""
 
     @property
     def id(self) -> str:
+        """The record's id, such as `"cnn.mnist"`."""
         return self.value.id
 
     @property
     def meta(self) -> dict:
+        """The record's card (`Weights.meta`)."""
         return self.value.meta
 
     @property
     def available(self) -> bool:
+        """Whether the file and its card are in the package."""
         return self.value.available
 
-    def transforms(self):
+    def transforms(self) -> DigitImages | PrimerFeatures | SeriesWindow:
+        """The record's input transform (`Weights.transforms`)."""
         return self.value.transforms()
 
     def card(self) -> str:
+        """The record's model card as markdown."""
         return self.value.card()
 
     def __repr__(self) -> str:

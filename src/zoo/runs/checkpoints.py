@@ -6,7 +6,7 @@ Only `load_task` imports Lightning: `load_model` needs nothing but torch.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -17,6 +17,8 @@ from zoo.trust import refuse_instructions
 
 if TYPE_CHECKING:
     import lightning as L
+
+    from zoo.weights import Weights, WeightsEnum
 
 
 def read_checkpoint(path: str | Path, map_location="cpu") -> dict:
@@ -54,9 +56,25 @@ def check_resumable(path: str | Path, task: L.LightningModule) -> None:
         )
 
 
-def load_task(path: str | Path, map_location="cpu") -> L.LightningModule:
-    """The Lightning task saved in `path` (inputs are normalised as in training), in eval
-    mode, on the device `map_location` names (whatever device wrote the checkpoint)."""
+def load_task(path: str | Path, map_location: str | torch.device = "cpu") -> L.LightningModule:
+    """The Lightning task a zoo checkpoint holds, network included, in eval mode, on the
+    device `map_location` names (whatever device wrote the checkpoint).
+
+    The task takes raw inputs (it normalises them as in training), and offers what the
+    bare network does not: `probabilities`, `predict_classes`, `class_one_probability`.
+    The file is read with `torch.load(weights_only=True)`: no pickled code runs.
+
+    Args:
+        path: A checkpoint written by `zoo train` (`.../checkpoints/last.ckpt`).
+        map_location: The device to load onto.
+
+    Returns:
+        The task (a `ClassificationTask`, `PerceptronTask` or `ForecastingTask`).
+
+    Raises:
+        zoo.DataError: If the file is missing, unreadable, not written by a zoo task, or
+            names code to run.
+    """
     from zoo.tasks import TASKS  # Lightning: imported by load_task only, not load_model
 
     checkpoint = read_checkpoint(path, map_location)
@@ -67,7 +85,12 @@ def load_task(path: str | Path, map_location="cpu") -> L.LightningModule:
     return task.to(map_location).eval()  # load_state_dict copies into the CPU-built task
 
 
-def load_model(source: str | Path, weights=None, map_location="cpu", **kwargs) -> nn.Module:
+def load_model(
+    source: str | Path,
+    weights: str | tuple[str, str] | WeightsEnum | Weights | None = None,
+    map_location: str | torch.device = "cpu",
+    **kwargs: Any,
+) -> nn.Module:
     """A network: trained weights shipped with zoo, a fresh model, or a checkpoint's network.
 
     - `load_model("cnn", weights="mnist")`: model `cnn` with the shipped weights `cnn.mnist`
@@ -81,6 +104,26 @@ def load_model(source: str | Path, weights=None, map_location="cpu", **kwargs) -
     A string naming a registered model is a model name, anything else a path (pass a
     `Path` for a checkpoint file that happens to be called like a model). The network is
     returned on `map_location` ("cpu", "cuda"...), whatever device trained it.
+
+    Args:
+        source: A registered model name (`zoo.list_models()`) or a checkpoint's path.
+        weights: With a model name: the shipped weights (`"mnist"`, `"DEFAULT"`,
+            `"cnn.mnist"`, an enum member or a `Weights` record), or None for a fresh
+            model. Not allowed with a checkpoint.
+        map_location: The device to load onto.
+        **kwargs: With a model name: constructor arguments (they must agree with the
+            weights' own, if any).
+
+    Returns:
+        The `nn.Module`: in eval mode with weights or from a checkpoint, untrained
+        otherwise.
+
+    Raises:
+        zoo.models.UnknownWeightsError: If the weights name is not registered.
+        zoo.ConfigError: If an argument contradicts the weights, or weights or arguments
+            come with a checkpoint.
+        zoo.DataError: If a checkpoint is missing, unreadable, not zoo's or does not fit
+            its network, or a weight file does not match its recorded sha256.
     """
     if isinstance(source, str) and source in list_models():
         return load_weights(source, weights, map_location=map_location, **kwargs)

@@ -129,12 +129,31 @@ def train(
     extra_callbacks: list | None = None,
     datamodule: InMemoryDataModule | None = None,
 ) -> Run:
-    """Fit (and test) as `cfg` says; return the `Run`. Everything lands in output_dir.
+    """Train (and test) as a composed config says: what `zoo train` does.
 
-    `datamodule`, when given, is the data in place of `cfg.data`'s (the Python API passes a
-    panel that way; `cfg.data` still says its settings). A forecaster whose validation part
-    gives too few forecasts to calibrate intervals (one series, a few) has them calibrated
-    first, so that every checkpoint is written once, with them (`calibrate_by_refit`).
+    Everything the run writes lands in `cfg.output_dir`: `config.yaml`, checkpoints,
+    TensorBoard logs and `metrics.json`. Settings are checked before any work. A forecaster
+    whose validation part gives too few forecasts to calibrate intervals (one series, a
+    few) has them calibrated first, so that every checkpoint is written once, with them
+    (`calibrate_by_refit`).
+
+    Args:
+        cfg: A composed training config, as `zoo.configs.compose_config(CONF_DIR,
+            [overrides])` returns it (the same overrides as on the command line).
+        extra_callbacks: Lightning callbacks to add to the config's own.
+        datamodule: Data in place of `cfg.data`'s (the forecasting API passes a panel
+            that way; `cfg.data` still says its settings).
+
+    Returns:
+        The `Run`: the trained task and network in memory, the final metrics (such as
+        `{"val/acc": 0.97, "test/acc": 1.0, ...}`, with `time/fit_s`, and `time/test_s`
+        when the run tests), the run folder and the tested checkpoint.
+
+    Raises:
+        zoo.ConfigError: For a setting that is not allowed, a model that cannot train on
+            the data or task, or a run folder that already holds a run (unless resumed or
+            `overwrite=true`).
+        zoo.DataError: For data that is missing or malformed.
     """
     output_dir, precision, settings = start_run(cfg)
     datamodule = datamodule if datamodule is not None else build(cfg.data)

@@ -44,6 +44,22 @@ class ForecastingTask(ZooTask):
     `interval_levels` (`zoo.timeseries.intervals`) from the validation forecasts, which the network
     made for periods it never trained on; they are saved in the checkpoint, and the test
     logs their coverage and mean width.
+
+    Args:
+        model_name: The network's registry name (`"rnn"`).
+        model_kwargs: Its constructor's arguments.
+        loss: In the scaled space: `"mae"`, `"mse"`, `"huber"`, `"mase"` or `"smape"`.
+        optimizer: `"sgd"`, `"adam"` or `"adamw"`.
+        lr: The (peak) learning rate.
+        weight_decay: Weight decay.
+        scheduler: `"onecycle"`, `"cosine"` or None.
+        series_ids_shown: The series drawn in TensorBoard's test figure.
+        interval_levels: The prediction intervals' levels, in percent.
+        freq: The series' frequency (pandas alias), recorded in checkpoints.
+
+    Raises:
+        ValueError: For an unknown loss.
+        zoo.ConfigError: For an interval level outside (0, 100).
     """
 
     data_kind = "forecasting"
@@ -88,7 +104,15 @@ class ForecastingTask(ZooTask):
         return "log" if self.model.scaling == "log" else "scaled"
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-        """(B, input_length) raw values -> (B, horizon) raw forecasts."""
+        """Raw forecasts of raw windows (the network's `forward`).
+
+        Args:
+            x: (B, input_length) raw values, latest last.
+            mask: (B, input_length) True where a value is observed; default all.
+
+        Returns:
+            (B, horizon) forecasts.
+        """
         return self.model(x, mask)
 
     def _step(self, batch, stage: str):
