@@ -102,7 +102,7 @@ class Forecaster:
         *,
         freq: str | None = None,
         season_length: int | None = None,
-        levels=DEFAULT_LEVELS,
+        levels: tuple | list = DEFAULT_LEVELS,
     ) -> None:
         self.models = models
         self.h = h
@@ -175,8 +175,8 @@ class Forecaster:
 
     def predict(
         self,
-        df=None,
-        level=None,
+        df: pd.DataFrame | None = None,
+        level: list | None = None,
         *,
         hybrid: bool = False,
         force_freq: bool = False,

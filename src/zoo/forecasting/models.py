@@ -81,11 +81,19 @@ class RNN:
         recipe: the settings it starts from: `"rnn_csv"` (conf/recipe/rnn_csv.yaml: three
             GRUs, early stopping, epochs of about 20,000 windows) or `"rnn_m3"` (the M3
             recipe: six whole epochs, the last weights kept).
-        cell, hidden_size, num_layers, dropout, ensemble_size: the network's settings
-            (conf/model/rnn.yaml); None keeps the recipe's.
+        cell: the recurrent cell, rnn, lstm or gru (conf/model/rnn.yaml); None, here and
+            below, keeps the recipe's value.
+        hidden_size: each network's hidden units.
+        num_layers: recurrent layers.
+        dropout: dropout between recurrent layers.
+        ensemble_size: networks trained side by side (the forecast is their median).
         input_length: values each forecast reads (None: the data decides).
-        loss, lr: the task's (conf/task/forecasting.yaml).
-        max_epochs, epoch_windows, batch_size, precision: the training's.
+        loss: the training loss (conf/task/forecasting.yaml).
+        lr: the learning rate.
+        max_epochs: the most epochs trained.
+        epoch_windows: windows an epoch draws (None: every window once).
+        batch_size: windows per step.
+        precision: the trainer's precision (e.g. "32-true", "auto").
         seed: the run's seed.
         output_dir: a folder to keep the run in (checkpoints, TensorBoard); None keeps
             nothing on disk: the trained network stays in memory.
