@@ -119,7 +119,7 @@ def test_the_api_reference_shows_parameters_types_and_enum_members_once(built_si
     page = built_site.page("api")
     for heading in ("zoo.data", "zoo.tasks", "zoo.plots", "zoo.weights", "zoo.forecasting"):
         assert f'id="{heading.replace(".", "")}"' in page, heading
-    for name in ("CNN", "RNNForecaster", "Forecaster", "Panel", "MNISTDataModule"):
+    for name in ("CNN", "GlobalRNN", "Forecaster", "Panel", "MNISTDataModule"):
         headings = re.findall(rf'<h\d id="[\w.]*\b{name}"', page)
         assert len(headings) == 1, (name, headings)
     text = re.sub(r"<[^>]+>", "", page)
@@ -191,7 +191,8 @@ def test_a_few_large_weights_do_not_wash_out_the_rest():
 def test_the_forecast_plot_draws_the_held_out_truth(tmp_path):
     import pandas as pd
 
-    from zoo.forecasting import Panel, plot_forecasts
+    from zoo.forecasting import plot_forecasts
+    from zoo.timeseries import Panel
 
     history = Panel.from_series(pd.Series([float(v) for v in range(1, 25)]), "s")
     forecast = pd.DataFrame(
