@@ -19,6 +19,7 @@ from PIL import Image
 
 import zoo
 from zoo.configs import check_values
+from zoo.forecasting import SeasonalNaive, Theta
 from zoo.images import load_digit, load_digits
 from zoo.runs.evaluation import evaluate
 
@@ -76,10 +77,10 @@ def test_a_run_folders_own_config_still_evaluates(xor_run):
 
 
 def test_a_weights_file_swapped_with_its_card_and_a_damaged_card_are_refused(monkeypatch, tmp_path):
-    import zoo.weights.record
+    import zoo.models.weights
 
-    shutil.copytree(zoo.weights.record.WEIGHTS_DIR, tmp_path / "pretrained")
-    monkeypatch.setattr(zoo.weights.record, "WEIGHTS_DIR", tmp_path / "pretrained")
+    shutil.copytree(zoo.models.weights.WEIGHTS_DIR, tmp_path / "pretrained")
+    monkeypatch.setattr(zoo.models.weights, "WEIGHTS_DIR", tmp_path / "pretrained")
     path = tmp_path / "pretrained" / "mlp-primer.safetensors"
     data = bytearray(path.read_bytes())
     data[-1] ^= 0xFF  # a changed weight, and a card that agrees with it
@@ -217,7 +218,7 @@ def test_frame_messages_name_the_fix_as_the_command_spells_it(tmp_path):
     assert "--value-column NAME" in column.stderr, column.stderr
     skipped = frame.drop(index=7).fillna(1.0)  # a month missing among the first 50 values
     with pytest.raises(zoo.DataError, match=r"series 'a' skips a period .* data row 8 "):
-        zoo.Forecaster("Theta", horizon=3).fit(skipped)
+        zoo.Forecaster([Theta()], h=3).fit(skipped)
 
 
 # -- predict ----------------------------------------------------------------------------------
@@ -281,7 +282,7 @@ def test_ids_that_differ_only_in_type_are_refused_naming_both_rows():
     frame = monthly_frame(ids=[1, "1"])
     with pytest.raises(zoo.DataError, match=r"ids that differ only in type: 1 \(int, data row 1\)"
                        r" and '1' \(str, data row 37\) would both be series '1'"):  # fmt: skip
-        zoo.Forecaster("SeasonalNaive", horizon=3).fit(frame)
+        zoo.Forecaster([SeasonalNaive()], h=3).fit(frame)
 
 
 @pytest.mark.parametrize("value", [1e39, -1e300, 1e-300, -1e-40])
@@ -292,7 +293,7 @@ def test_values_float32_cannot_hold_are_refused_naming_series_and_row(value):
     with pytest.raises(
         zoo.DataError, match=f"series 'b' has {shown} at data row 41, which float32"
     ):
-        zoo.Forecaster("Theta", horizon=3).fit(frame)
+        zoo.Forecaster([Theta()], h=3).fit(frame)
 
 
 def test_mixed_utc_offsets_are_refused_from_python_and_the_command_line(tmp_path):
@@ -300,7 +301,7 @@ def test_mixed_utc_offsets_are_refused_from_python_and_the_command_line(tmp_path
     frame["ds"] = [f"2000-{m:02d}-01T00:00:00+0{1 + (m > 3 and m < 11)}:00" for m in range(1, 13)]
     message = r"mixes UTC offsets: \+01:00 at data row 1 .*, \+02:00 at data row 4"
     with pytest.raises(zoo.DataError, match=message):
-        zoo.Forecaster("SeasonalNaive", horizon=3).fit(frame)
+        zoo.Forecaster([SeasonalNaive()], h=3).fit(frame)
     frame.to_csv(tmp_path / "dst.csv", index=False)
     for command, args in [("forecast", ["--weights", "rnn-m3-monthly"]),
                           ("backtest", ["--horizon", "2"])]:  # fmt: skip
@@ -312,11 +313,11 @@ def test_mixed_utc_offsets_are_refused_from_python_and_the_command_line(tmp_path
 def test_a_horizon_past_the_last_date_pandas_holds_is_refused_before_any_work():
     with pytest.raises(zoo.DataError, match=r"series 'a': 10036 periods of MS from 2000-01-01 "
                        "go past 2262-04-11"):  # fmt: skip
-        zoo.Forecaster("SeasonalNaive", horizon=10000).fit(monthly_frame())
+        zoo.Forecaster([SeasonalNaive()], h=10000).fit(monthly_frame())
 
 
 def test_levels_are_a_number_or_numbers_never_text():
-    fc = zoo.Forecaster("SeasonalNaive", horizon=3).fit(monthly_frame())
+    fc = zoo.Forecaster([SeasonalNaive()], h=3).fit(monthly_frame())
     one = fc.predict(level=80)
     assert list(one.columns)[3:] == ["SeasonalNaive-lo-80", "SeasonalNaive-hi-80"]
     pd.testing.assert_frame_equal(one, fc.predict(level=[80.0]))
@@ -328,12 +329,12 @@ def test_levels_are_a_number_or_numbers_never_text():
 
 def test_a_step_of_zero_is_refused_not_read_as_the_horizon(tmp_path):
     frame = monthly_frame()
-    with pytest.raises(zoo.ConfigError, match="step must be a whole number >= 1, not 0"):
-        zoo.Forecaster("SeasonalNaive", horizon=3).cross_validation(frame, step_size=0)
+    with pytest.raises(zoo.ConfigError, match="step_size must be a whole number >= 1, not 0"):
+        zoo.Forecaster([SeasonalNaive()], h=3).cross_validation(frame, step_size=0)
     frame.to_csv(tmp_path / "m.csv", index=False)
     result = run_script("backtest", tmp_path / "m.csv", "--horizon", "3", "--step", "0",
                         "--out", tmp_path / "b.csv")  # fmt: skip
-    assert result.returncode != 0 and "step must be a whole number >= 1, not 0" in result.stderr
+    assert result.returncode != 0 and "must be a whole number >= 1, not 0" in result.stderr
     assert not (tmp_path / "b.csv").exists()
 
 

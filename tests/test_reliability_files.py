@@ -118,10 +118,10 @@ def test_a_full_disk_names_the_folder_and_the_space_and_leaves_the_old_file(tmp_
 def test_a_new_folder_appears_whole_and_never_over_files(tmp_path):
     folder = new_folder(tmp_path / "saved", {"a.json": "{}", "b.bin": b"12"})
     assert sorted(os.listdir(folder)) == ["a.json", "b.bin"]
-    with pytest.raises(zoo.ConfigError, match="saved is a folder that holds files"):
+    with pytest.raises(zoo.ConfigError, match="saved already exists and holds files"):
         new_folder(folder, {"c": b""})
     (tmp_path / "file").write_text("mine")
-    with pytest.raises(zoo.ConfigError, match="file is a file, not a folder"):
+    with pytest.raises(zoo.ConfigError, match="file already exists as a file"):
         new_folder(tmp_path / "file", {"c": b""})
     (tmp_path / "empty").mkdir()
     new_folder(tmp_path / "empty", {"c": b"3"})  # an empty folder may receive it

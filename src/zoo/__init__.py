@@ -21,8 +21,8 @@ _LAZY = {  # name -> the module that defines it
     "load_model": "zoo.runs.checkpoints",
     "load_task": "zoo.runs.checkpoints",
     "train": "zoo.runs.training",
-    "get_weights": "zoo.weights",
-    "list_weights": "zoo.weights",
+    "get_weights": "zoo.models",
+    "list_weights": "zoo.models",
 }
 _SUBMODULES = {
     "commands",
@@ -35,15 +35,15 @@ _SUBMODULES = {
     "models",
     "runs",
     "tasks",
+    "transforms",
     "weights",
 }
 
 if TYPE_CHECKING:
     from zoo.forecasting.estimator import Forecaster
-    from zoo.models import create_model, list_models, register_model
+    from zoo.models import create_model, get_weights, list_models, list_weights, register_model
     from zoo.runs.checkpoints import load_model, load_task
     from zoo.runs.training import train
-    from zoo.weights import get_weights, list_weights
 
 
 def __getattr__(name: str):

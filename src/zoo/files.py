@@ -231,8 +231,9 @@ def new_folder(path: str | Path, files: dict[str, bytes | str]) -> Path:
 def refuse_occupied(path: Path) -> None:
     """Refuse a path that is a file, or a folder holding anything."""
     if path.is_symlink() or (path.exists() and not path.is_dir()):
-        raise ConfigError(f"{path} is a file, not a folder; choose a new folder")
+        raise ConfigError(f"{path} already exists as a file; save into a new folder")
     if path.is_dir() and any(path.iterdir()):
         raise ConfigError(
-            f"{path} is a folder that holds files; choose a new folder (nothing was overwritten)"
+            f"{path} already exists and holds files; save into a new folder (nothing was "
+            "overwritten)"
         )

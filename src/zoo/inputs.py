@@ -6,7 +6,7 @@ Training data measure the mean and standard deviation of their raw inputs
 through `normalise` here: a task's `forward` (so `zoo.load_task(ckpt)(raw)` works), the
 shipped weights' transforms (`weights.transforms()(raw)`) and exported networks.
 `zoo.load_model(ckpt)` returns the bare network, which reads normalised inputs.
-Forecasters have no such step: they scale each window themselves (`zoo.forecasting.scaling`).
+Forecasters have no such step: they scale each window themselves (`zoo.timeseries.scaling`).
 """
 
 import torch

@@ -1,8 +1,8 @@
 """What a file may ask zoo to build: keyword arguments read from a checkpoint, a saved
 forecaster or a weights card, checked against the signature of the constructor they go to
-(names, types, ranges), and tensors checked against the network built, before anything is
-built or loaded. A file that fails gets zoo's message naming it, the key and the rule,
-never a TypeError or RuntimeError from inside a constructor.
+(names, types, ranges) before anything is built (`zoo.models.check_model_arguments` adds
+the network's size and its weights). A file that fails gets zoo's message naming it, the
+key and the rule, never a TypeError or RuntimeError from inside a constructor.
 
 The rules come from the constructors' type hints: `int` is a whole number from 1 to
 `MAX_SIZE` (sizes, lengths, counts: none of zoo's may be 0 or negative), `float` a finite
@@ -177,38 +177,3 @@ def _rule(name: str, hint) -> str:
 def _shown(value) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def check_state(model, state, source: str) -> None:
-    """Refuse a state dict (read from `source`) that does not fit `model`: a key missing or
-    unexpected, something not a tensor, a shape or kind of number that differs from the
-    freshly built model's, or NaN and infinite weights, before `load_state_dict` sees it."""
-    import torch
-
-    expected = model.state_dict()
-    if not isinstance(state, Mapping):
-        raise DataError(f"{source}: the weights are not a mapping of tensors")
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    if missing or unexpected:
-        raise DataError(
-            f"{source}: the weights do not fit {type(model).__name__} (missing: "
-            f"{', '.join(missing[:5]) or 'none'}; unexpected: "
-            f"{', '.join(unexpected[:5]) or 'none'})"
-        )
-    for key, want in expected.items():
-        got = state[key]
-        if not isinstance(got, torch.Tensor):
-            raise DataError(f"{source}: weight {key!r} is a {type(got).__name__}, not a tensor")
-        if tuple(got.shape) != tuple(want.shape):
-            raise DataError(
-                f"{source}: weight {key!r} has shape {list(got.shape)}; the network built from "
-                f"its own settings needs {list(want.shape)}"
-            )
-        if got.dtype.is_floating_point != want.dtype.is_floating_point or got.is_complex():
-            raise DataError(f"{source}: weight {key!r} holds {got.dtype}, not {want.dtype}")
-        if got.dtype.is_floating_point and not torch.isfinite(got).all():
-            raise DataError(
-                f"{source}: weight {key!r} holds NaN or infinite values, so every forecast or "
-                "prediction would too (a training that diverged?); use an earlier checkpoint"
-            )

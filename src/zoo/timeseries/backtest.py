@@ -6,7 +6,7 @@ the next `horizon` values are the truth (statsforecast's `cross_validation` layo
 `test_size = horizon + step * (n_windows - 1)` values at the end of each series).
 
 The statistical baselines are fitted anew on each cutoff's history by their nature. A
-trained network is reused as it is (`NetworkForecaster`) unless it is a `RefitForecaster`:
+trained network is reused as it is (`NetworkMethod`) unless it is a `RefitMethod`:
 refitting a global network costs a whole training per cutoff, and a reused network only
 reads each cutoff's history, so no forecast sees the data at or after its cutoff. Its
 forecasts from cutoffs inside its own training data are in-sample for its weights, though:
@@ -23,17 +23,17 @@ import pandas as pd
 import torch
 
 from zoo.errors import ConfigError
-from zoo.forecasting.forecasters import PanelForecaster
-from zoo.forecasting.intervals import (
+from zoo.timeseries.intervals import (
     DEFAULT_LEVELS,
     MIN_CALIBRATION,
     ConformalIntervals,
     coverage_and_width,
     interval_space,
 )
-from zoo.forecasting.metrics import panel_means, seasonal_naive_scale
-from zoo.forecasting.output import model_columns
-from zoo.forecasting.panel import Panel
+from zoo.timeseries.methods import Method
+from zoo.timeseries.metrics import panel_means, seasonal_naive_scale
+from zoo.timeseries.output import model_columns
+from zoo.timeseries.panel import Panel
 
 
 def values_needed(horizon: int, n_windows: int, step: int, min_history: int = 2) -> int:
@@ -87,7 +87,7 @@ class Backtest:
 
 def backtest(
     panel: Panel,
-    forecasters: dict[str, PanelForecaster],
+    forecasters: dict[str, Method],
     horizon: int,
     season_length: int,
     n_windows: int = 3,
@@ -155,7 +155,7 @@ def calibration_windows(series: int, horizon: int, wanted: int = MIN_CALIBRATION
 
 
 def calibrate(
-    forecaster: PanelForecaster,
+    forecaster: Method,
     history: Panel,
     horizon: int,
     season_length: int,

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import torch
 
 from zoo.errors import ConfigError, DataError
-from zoo.forecasting.scaling import scaling_for
+from zoo.timeseries.scaling import scaling_for
 
 DEFAULT_LEVELS = (80, 95)
 MIN_CALIBRATION = 20  # scores per step: below this a 95% quantile is too coarse to trust
