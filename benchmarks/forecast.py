@@ -6,12 +6,12 @@
 For each data set (`m3/GROUP` is `data=m3 data.group=GROUP`; any other name is `data=NAME`)
 one RNN is trained across all its series (`model=rnn`: the config of `scripts/train.py`,
 plus the Hydra overrides given), once per seed, and every method forecasts each series from
-the same history. The figures are zoo.forecasting.metrics' panel means of sMAPE and MASE: the same
+the same history. The figures are zoo.timeseries.metrics' panel means of sMAPE and MASE: the same
 code for every method. Intervals: the RNN's are the conformal intervals its checkpoint
 carries (calibrated on its validation forecasts), AutoETS's and Theta's are statsforecast's
 own; coverage is the share of the truth inside them (%), width their mean width. The table
 also gives each method's seconds. "zoo RNN + Theta" is the hybrid
-(`zoo.forecasting.forecasters.hybrid`: the mean of each seed's RNN forecasts and the same
+(`zoo.timeseries.methods.hybrid`: the mean of each seed's RNN forecasts and the same
 run's Theta forecasts; no intervals),
 its forecasting seconds the RNN's plus Theta's (Theta's with its intervals, so a little more
 than the hybrid alone costs). `benchmarks/m3.py` runs this on the four M3 groups.
@@ -35,10 +35,10 @@ from hydra.utils import instantiate
 import zoo
 from zoo.configs import CONF_DIR, compose_config
 from zoo.forecasting import Forecaster
-from zoo.forecasting.baselines import statistical_forecasts
-from zoo.forecasting.forecasters import SeasonalNaiveForecaster, forecast_panel, hybrid
-from zoo.forecasting.intervals import coverage_and_width
-from zoo.forecasting.metrics import panel_means, seasonal_naive_scale
+from zoo.timeseries.baselines import statistical_forecasts
+from zoo.timeseries.intervals import coverage_and_width
+from zoo.timeseries.methods import SeasonalNaiveMethod, forecast_panel, hybrid
+from zoo.timeseries.metrics import panel_means, seasonal_naive_scale
 
 LEVELS = (80, 95)
 
@@ -82,7 +82,7 @@ def train_and_forecast(cfg, history) -> dict:
         "forecast": forecasts,
         "train_s": train_seconds,
         "predict_s": time.perf_counter() - start,
-        "intervals": Forecaster.from_checkpoint(checkpoint).intervals,
+        "intervals": Forecaster.from_checkpoint(checkpoint).networks_["rnn"].intervals,
     }
 
 
@@ -108,7 +108,7 @@ def run_data(
 
     baselines = {}
     start = time.perf_counter()
-    naive = SeasonalNaiveForecaster(season)(history, horizon)
+    naive = SeasonalNaiveMethod(season)(history, horizon)
     baselines["seasonal naive"] = (naive, time.perf_counter() - start, {})
     baselines |= statistical_forecasts(history, horizon, season, levels=LEVELS)
     runs = []

@@ -1,9 +1,9 @@
 """Coverage of the RNN's conformal intervals on one synthetic series of known noise.
 
-    python benchmarks/intervals.py [--overrides trainer.max_epochs=5 ...]
+    python benchmarks/intervals.py [--max-epochs 6 --ensemble-size 1 --epoch-windows 5000]
 
 A single positive monthly series (level 50, a season of 12, a slow trend, Gaussian noise of
-s.d. 2) of 1,200 values: `Forecaster("rnn")` fits the first 600 (its intervals calibrated
+s.d. 2) of 1,200 values: `Forecaster([RNN(...)])` fits the first 600 (its intervals calibrated
 on rolling windows by a refitted network, as for any single series), then forecasts the
 remaining 600 from every cutoff one step apart, reused as fitted: every one of those
 windows is after all the data it trained on. Prints the coverage of the 80% and 95%
@@ -17,9 +17,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from zoo.forecasting import Forecaster
-
-FAST = ["model.ensemble_size=1", "trainer.max_epochs=6", "data.epoch_windows=5000", "logger=none"]
+from zoo.forecasting import RNN, Forecaster
 
 
 def series(length: int = 1200, noise: float = 2.0, seed: int = 0) -> pd.DataFrame:
@@ -32,19 +30,23 @@ def series(length: int = 1200, noise: float = 2.0, seed: int = 0) -> pd.DataFram
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--overrides", nargs="*", default=FAST, help=f"default: {FAST}")
+    parser.add_argument("--max-epochs", type=int, default=6)
+    parser.add_argument("--ensemble-size", type=int, default=1)
+    parser.add_argument("--epoch-windows", type=int, default=5000)
     parser.add_argument("--horizon", type=int, default=12)
     args = parser.parse_args()
     df = series()
     start = time.perf_counter()
-    fc = Forecaster("rnn", horizon=args.horizon, overrides=args.overrides)
+    settings = {k: getattr(args, k) for k in ("max_epochs", "ensemble_size", "epoch_windows")}
+    fc = Forecaster([RNN(**settings)], h=args.horizon)
     fc.fit(df.iloc[:600])
     fit_s = time.perf_counter() - start
     windows = 600 - args.horizon + 1
     cv = fc.cross_validation(df, n_windows=windows, step_size=1, level=[80, 95])
     cv = cv[cv.cutoff >= df.ds.iloc[599]]  # cutoffs at or after the end of the fitted part
-    print(f"fit {fit_s:.0f} s (overrides {args.overrides}); {len(cv.cutoff.unique())} windows")
-    print(f"intervals: {fc.intervals.space} space, {fc.intervals.calibration_size} scores/step")
+    print(f"fit {fit_s:.0f} s ({settings}); {len(cv.cutoff.unique())} windows")
+    intervals = fc.networks_["rnn"].intervals
+    print(f"intervals: {intervals.space} space, {intervals.calibration_size} scores/step")
     for level, oracle in ((80, 2 * 1.2816 * 2), (95, 2 * 1.96 * 2)):
         lo, hi = cv[f"rnn-lo-{level}"], cv[f"rnn-hi-{level}"]
         coverage = 100 * ((cv.y >= lo) & (cv.y <= hi)).mean()

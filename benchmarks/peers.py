@@ -2,17 +2,17 @@
 
     pip install -e ".[bench]"       (neuralforecast; it brings Ray, so it is not in [dev])
     python benchmarks/peers.py [--models rnn,NHITS,GRU,Theta] [--precision 32-true]
-                               [override ...]   (zoo's RNN only, e.g. model.hidden_size=64)
+                               [name=value ...]   (zoo's RNN only, e.g. hidden_size=64)
 
 Every model trains on the official training parts of the 1,428 M3 monthly series (a
 DataFrame with integer times, as M3 has) and forecasts 18 months; each is scored on the
-test parts by the same code (zoo.forecasting.metrics.panel_means: sMAPE, and MASE scaled
+test parts by the same code (zoo.timeseries.metrics.panel_means: sMAPE, and MASE scaled
 by each series' seasonal-naive error in its training part). Training seconds are the
 fit's wall clock in this process (Theta's: fitting and forecasting, which it does at once).
 
-- zoo's RNN: `Forecaster("rnn")` with the overrides that make its fit the M3 recipe
-  (`python scripts/train.py model=rnn`, recipe/rnn_m3.yaml: checked to give the same
-  validation figures), in `--precision` (default float32, the CPU path most users have).
+- zoo's RNN: `Forecaster([RNN("rnn_m3")])`, the M3 recipe (`zoo train model=rnn`,
+  recipe/rnn_m3.yaml) on a frame, in `--precision` (default float32, the CPU path most
+  users have); `name=value` arguments set the RNN's other parameters.
 - NHITS and GRU (neuralforecast): input 36, 1000 steps, robust scaler, seed 0, the rest
   their defaults (float32).
 - Theta (statsforecast, through zoo's baselines): fitted per series, no training.
@@ -28,22 +28,13 @@ import time
 import warnings
 
 import torch
+import yaml
 
-from zoo.forecasting import Forecaster, m3_panel
-from zoo.forecasting.metrics import panel_means, seasonal_naive_scale
+from zoo.forecasting import RNN, Forecaster, Theta
+from zoo.timeseries import m3_panel
+from zoo.timeseries.metrics import panel_means, seasonal_naive_scale
 
 HORIZON, SEASON = 18, 12
-# Forecaster("rnn") composes `train.py model=rnn data=csv` with recipe/rnn_csv.yaml; these
-# overrides turn it into recipe/rnn_m3.yaml (three GRUs, six whole epochs, the last tested)
-M3_RECIPE = [
-    "model.ensemble_size=3",
-    "trainer.max_epochs=6",
-    "data.epoch_windows=null",
-    "~callbacks.early_stopping",
-    "test_checkpoint=last",
-    "seed=0",
-    "logger=none",
-]
 
 
 def in_order(forecasts, frame, column: str):
@@ -52,32 +43,29 @@ def in_order(forecasts, frame, column: str):
     return forecasts.loc[frame["unique_id"].unique(), column].to_numpy()
 
 
-def zoo_rnn(frame, precision: str, overrides: list[str]):
+def zoo_rnn(frame, precision: str, settings: dict):
     forecaster = Forecaster(
-        "rnn",
-        horizon=HORIZON,
-        season_length=SEASON,
-        overrides=[*M3_RECIPE, f"trainer.precision={precision}", *overrides],
+        [RNN("rnn_m3", precision=precision, seed=0, **settings)], h=HORIZON, season_length=SEASON
     )
     start = time.perf_counter()
     forecaster.fit(frame)
     seconds = time.perf_counter() - start
     print(
-        f"rnn: {seconds:.1f} s of fit, {forecaster.metrics['time/fit_s']:.1f} s of it "
-        "Lightning's fit (training and per-epoch validation)",
+        f"rnn: {seconds:.1f} s of fit, {forecaster.networks_['rnn'].metrics['time/fit_s']:.1f} s "
+        "of it Lightning's fit (training and per-epoch validation)",
         flush=True,
     )
     return seconds, in_order(forecaster.predict(), frame, "rnn")
 
 
-def zoo_theta(frame, precision: str, overrides: list[str]):
+def zoo_theta(frame, precision: str, settings: dict):
     start = time.perf_counter()  # Theta fits each series when it forecasts: both timed
-    forecasts = Forecaster("Theta", horizon=HORIZON, season_length=SEASON).fit(frame).predict()
+    forecasts = Forecaster([Theta()], h=HORIZON, season_length=SEASON).fit(frame).predict()
     return time.perf_counter() - start, in_order(forecasts, frame, "Theta")
 
 
 def neuralforecast_model(name: str):
-    def run(frame, precision: str, overrides: list[str]):
+    def run(frame, precision: str, settings: dict):
         os.environ.setdefault("NIXTLA_ID_AS_COL", "1")
         logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
         from neuralforecast import NeuralForecast, models
@@ -113,10 +101,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("overrides", nargs="*", help="Hydra overrides for zoo's RNN")
+    parser.add_argument("settings", nargs="*", help="zoo's RNN's parameters: name=value")
     parser.add_argument("--models", default=",".join(MODELS), help="comma-separated")
     parser.add_argument("--precision", default="32-true", help="zoo's RNN (default float32)")
     args = parser.parse_args()
+    pairs = [item.split("=", 1) for item in args.settings]
+    if any(len(pair) != 2 for pair in pairs):
+        parser.error("RNN settings are name=value, e.g. hidden_size=64")
+    settings = {name: yaml.safe_load(value) for name, value in pairs}  # typed: 64, 0.01, gru
     chosen = args.models.split(",")
     unknown = [m for m in chosen if m not in MODELS]
     if unknown:
@@ -135,7 +127,7 @@ def main() -> None:
 
     rows = []
     for name in chosen:
-        seconds, values = MODELS[name](frame, args.precision, args.overrides)
+        seconds, values = MODELS[name](frame, args.precision, settings)
         forecast = torch.as_tensor(values, dtype=torch.float32).view(len(train), HORIZON)
         figures = panel_means(forecast, truth, scale)
         rows.append((name, seconds, figures["smape"], figures["mase"]))
@@ -146,7 +138,7 @@ def main() -> None:
     print(
         f"\nM3 monthly test parts, {len(train)} series, horizon {HORIZON}; "
         f"{torch.get_num_threads()} threads; zoo's RNN in {args.precision}"
-        + (f" with {' '.join(args.overrides)}" if args.overrides else "")
+        + (f" with {' '.join(args.settings)}" if args.settings else "")
     )
     print("| model | training s | sMAPE | MASE |\n|---|---|---|---|")
     for name, seconds, smape, mase in rows:

@@ -4,7 +4,7 @@
 
 In one run, float32, the M3 recipe's shapes (windows of 72 months, features (z, observed)),
 for each hidden size:
-1. The reference: the training step (forward and backward) of `RNNForecaster`'s members,
+1. The reference: the training step (forward and backward) of `GlobalRNN`'s members,
    each `nn.GRU` run after the other (what a GPU, autocast and evaluation still use).
 2. zoo.models.ensemble_gru, the members stepping together with a written-out backward.
 3. The hardware's limit for this step: its matrix-product FLOPs (forward 2BH x 3H per

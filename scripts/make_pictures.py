@@ -1,40 +1,51 @@
-"""Draw the documentation's pictures by running its walkthrough pages, as the tests do.
+"""Redraw the documentation's pictures (docs/assets/) by building the site, which runs its pages.
 
-    python scripts/make_pictures.py [PAGE ...]      # default: every page that draws one
+    python scripts/make_pictures.py
 
-Each page's code blocks run in order, in docs/assets/, so the PNG files they save are the
-ones the pages show: the pictures are what the code on the page makes, never drawn by
-another route. Seeing digits needs MNIST: set ZOO_DATA_ROOT (or keep ../shared/data).
+Building the site runs every page's code (docs/hooks/execution.py) and puts the pictures the
+pages save into the built site's assets/; this copies the ones the pages show back into
+docs/assets/, so the committed pictures are what the pages' own code draws, never drawn by
+another route. Seeing digits needs MNIST: set ZOO_DATA_ROOT (or keep ../shared/data);
+without it that page's pictures are left as they are. About 80 s on two cores.
 """
 
 import argparse
 import os
+import re
 import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["perceptron.md", "digits.md", "forecasting.md"]
+DOCS = ROOT / "docs"
+SHOWN = re.compile(r"\]\(assets/(?P<name>[\w.-]+\.(?:png|gif))\)")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("pages", nargs="*", default=PAGES, help=f"default: {' '.join(PAGES)}")
-    args = parser.parse_args()
-    from mktestdocs import grab_code_blocks
-
+def main() -> int:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     shared = ROOT.parent / "shared" / "data"
-    if "ZOO_DATA_ROOT" not in os.environ and (shared / "MNIST" / "raw").is_dir():
-        os.environ["ZOO_DATA_ROOT"] = str(shared)
-    assets = ROOT / "docs" / "assets"
-    assets.mkdir(exist_ok=True)
-    os.chdir(assets)
-    for page in args.pages:
-        code = "\n".join(grab_code_blocks((ROOT / "docs" / page).read_text(), lang="python"))
-        print(f"running docs/{page} in {assets}", flush=True)
-        exec(compile(code, page, "exec"), {"__name__": "__main__"})
-    shutil.rmtree(assets / "runs", ignore_errors=True)  # the pages' training runs: not pictures
-    print("pictures:", ", ".join(sorted(p.name for p in assets.glob("*.png"))))
+    if "ZOO_DATA_ROOT" not in env and (shared / "MNIST" / "raw").is_dir():
+        env["ZOO_DATA_ROOT"] = str(shared)
+    with tempfile.TemporaryDirectory(prefix="zoo-pictures-") as site:
+        # not --strict: a picture a page has just started to show is not committed yet
+        build = [sys.executable, "-m", "mkdocs", "build", "--site-dir", site]
+        result = subprocess.run(build, cwd=ROOT, env=env, capture_output=True, text=True)
+        log = result.stdout + result.stderr
+        if result.returncode != 0 or "Execution of python code block" in log:
+            print(log, file=sys.stderr)
+            print("a page's code failed: no picture copied", file=sys.stderr)
+            return 1
+        shown = {m["name"] for page in DOCS.glob("*.md") for m in SHOWN.finditer(page.read_text())}
+        (DOCS / "assets").mkdir(exist_ok=True)
+        for name in sorted(shown):
+            drawn = Path(site) / "assets" / name
+            if drawn.is_file():
+                shutil.copyfile(drawn, DOCS / "assets" / name)
+                print(f"docs/assets/{name}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@
     python scripts/make_weights.py --check --data-root DIR   # measure the shipped files only
     python scripts/make_weights.py --show cnn.mnist          # print a model card
 
-IDs are those of `zoo.list_weights()` (default: all). Each entry is trained by an ordinary
+IDs are those of `zoo.list_weights()` (default: all): the entries each model's module
+declares (`CNN_Weights` in src/zoo/models/cnn.py...). Each entry is trained by an ordinary
 run of its recipe, `python scripts/train.py <recipe> hydra.run.dir=RUN quiet=true`, kept in
 --runs; the checkpoint its card names (the one the run tested, or the last) is exported to
 src/zoo/pretrained/<model>-<name>.safetensors with its card <model>-<name>.json. Its test
@@ -17,6 +18,7 @@ target is missed or a figure moved beyond its tolerance (the files are written a
 
 Slow: minutes per MNIST entry on a CPU (the CNN about 10), about 10 minutes of two cores for
 the M3 forecaster. MNIST entries need --data-root (or $ZOO_DATA_ROOT) holding MNIST/raw/.
+The work is done by weights_tooling.py beside this script (build tooling: not in the package).
 """
 
 import argparse
@@ -51,8 +53,9 @@ def train(weights, data_root, run_dir: Path, overrides: list[str]) -> None:
 
 
 def make(ids, args) -> list[str]:
-    from zoo.weights import get_weights
-    from zoo.weights.making import export_run, missed_targets, moved_figures
+    from weights_tooling import export_run, missed_targets, moved_figures
+
+    from zoo.models import get_weights
 
     problems = []
     for id in ids:
@@ -79,8 +82,9 @@ def make(ids, args) -> list[str]:
 
 def check(ids, data_root) -> list[str]:
     """Measure the shipped files and compare with their cards."""
-    from zoo.weights import get_weights
-    from zoo.weights.making import REPRODUCES, measure, missed_targets
+    from weights_tooling import REPRODUCES, measure, missed_targets
+
+    from zoo.models import get_weights
 
     problems = []
     for id in ids:
@@ -103,7 +107,8 @@ def check(ids, data_root) -> list[str]:
 
 def main() -> None:
     sys.path.insert(0, str(ROOT / "src"))  # this checkout's zoo, installed or not
-    from zoo.weights import WEIGHTS_DIR, get_weights, list_weights
+    sys.path.insert(0, str(ROOT / "scripts"))  # weights_tooling, when run other than as a script
+    from zoo.models import WEIGHTS_DIR, get_weights, list_weights
 
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter

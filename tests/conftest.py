@@ -1,4 +1,8 @@
 import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -57,12 +61,52 @@ def write_small_mnist(root):
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
-def real_mnist_root() -> str:
-    """The real MNIST's root ($ZOO_DATA_ROOT or ../shared/data), else a visible skip."""
+NO_MNIST = f"no real MNIST files: set ZOO_DATA_ROOT or put MNIST/raw/ in {SHARED_DATA}"
+
+
+def found_mnist_root() -> str | None:
+    """The real MNIST's root ($ZOO_DATA_ROOT or ../shared/data), or None."""
     for root in (os.environ.get("ZOO_DATA_ROOT"), SHARED_DATA):
         if root and (Path(root) / "MNIST" / "raw" / "t10k-images-idx3-ubyte").is_file():
             return str(root)
-    pytest.skip(f"no real MNIST files: set ZOO_DATA_ROOT or put MNIST/raw/ in {SHARED_DATA}")
+    return None
+
+
+def real_mnist_root() -> str:
+    """The real MNIST's root ($ZOO_DATA_ROOT or ../shared/data), else a visible skip."""
+    return found_mnist_root() or pytest.skip(NO_MNIST)
+
+
+@dataclass
+class BuiltSite:
+    folder: Path  # the built site
+    log: str  # what mkdocs printed
+    seconds: float
+    mnist: bool  # whether the pages that need MNIST ran
+
+    def page(self, name: str) -> str:
+        """The HTML of a page, by its source name ("neuron" for docs/neuron.md)."""
+        return (self.folder / ("" if name == "index" else name) / "index.html").read_text()
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> BuiltSite:
+    """The documentation site, built once per test session as `mkdocs build --strict`
+    builds it: every page's code runs (docs/hooks/execution.py), so a page whose code
+    fails, or any warning, fails the build and every test that reads the site."""
+    folder = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env.pop("ZOO_DATA_ROOT", None)
+    if mnist := found_mnist_root():
+        env["ZOO_DATA_ROOT"] = mnist
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(folder)]
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=1500)  # fmt: skip
+    log = result.stdout + result.stderr
+    if result.returncode != 0:
+        pytest.fail(f"mkdocs build --strict failed:\n{log[-6000:]}", pytrace=False)
+    return BuiltSite(folder, log, time.perf_counter() - start, mnist is not None)
 
 
 # -- your own data: image folders and tables ---------------------------------------------

@@ -9,17 +9,18 @@ import pytest
 import torch
 
 import zoo
-from zoo.forecasting import Forecaster, Panel
-from zoo.forecasting.backtest import backtest, backtest_cutoffs, calibrate
-from zoo.forecasting.forecasters import (
-    HybridForecaster,
-    NetworkForecaster,
-    SeasonalNaiveForecaster,
-    StatisticalForecaster,
+from zoo.forecasting import Forecaster, SeasonalNaive
+from zoo.timeseries import Panel
+from zoo.timeseries.backtest import backtest, backtest_cutoffs, calibrate
+from zoo.timeseries.intervals import ConformalIntervals
+from zoo.timeseries.methods import (
+    HybridMethod,
+    NetworkMethod,
+    SeasonalNaiveMethod,
+    StatisticalMethod,
     hybrid,
 )
-from zoo.forecasting.intervals import ConformalIntervals
-from zoo.forecasting.metrics import panel_means, seasonal_naive_scale
+from zoo.timeseries.metrics import panel_means, seasonal_naive_scale
 
 from .conftest import ROOT
 
@@ -51,7 +52,7 @@ def test_backtest_of_a_baseline_reproduces_its_own_figures():
     rng = np.random.default_rng(0)
     series = [10 + np.cumsum(rng.standard_normal(40 + i)) + 30 for i in range(8)]
     panel = Panel.from_arrays([f"s{i}" for i in range(8)], series)
-    result = backtest(panel, {"naive": SeasonalNaiveForecaster(4)}, 6, 4, n_windows=1)
+    result = backtest(panel, {"naive": SeasonalNaiveMethod(4)}, 6, 4, n_windows=1)
     history, future = panel.split_last(6)
     last = torch.stack([history.series(i)[-4:] for i in range(8)])
     expected_forecast = last[:, torch.arange(6) % 4]
@@ -72,7 +73,7 @@ def random_walks(count: int, length: int, seed: int = 0) -> Panel:
 
 def test_intervals_widen_with_the_horizon_on_random_walks():
     panel = random_walks(200, 60)
-    intervals = calibrate(SeasonalNaiveForecaster(1), panel, horizon=8, season_length=1)
+    intervals = calibrate(SeasonalNaiveMethod(1), panel, horizon=8, season_length=1)
     widths = intervals.quantiles[0]  # the 80% level, per step
     assert (widths.diff() > 0).sum() >= 6 and widths[-1] > 2 * widths[0]
     assert (intervals.quantiles[1] > intervals.quantiles[0]).all()  # 95% wider than 80%
@@ -85,7 +86,7 @@ def test_calibration_uses_the_series_long_enough_and_refuses_too_few():
         [*walks.ids, *short.ids], [*(walks.series(i) for i in range(30)), *[np.ones(10)] * 5]
     )
     assert both.select(torch.arange(30)).values.equal(walks.values)
-    naive = SeasonalNaiveForecaster(1)
+    naive = SeasonalNaiveMethod(1)
     alone = calibrate(naive, walks, horizon=8, season_length=1)
     assert calibrate(naive, both, horizon=8, season_length=1).quantiles.equal(alone.quantiles)
     with pytest.raises(zoo.ConfigError, match=r"0 series have the 18 values .* at least 20"):
@@ -111,7 +112,7 @@ def test_coverage_is_close_to_nominal_on_noise_of_known_size():
 
 def test_bad_arguments_are_refused_clearly():
     with pytest.raises(zoo.ConfigError, match=r"too short for 9 windows .* allows 8 window"):
-        backtest(ramps(), {"n": SeasonalNaiveForecaster(1)}, 3, 1, n_windows=9, step=2)
+        backtest(ramps(), {"n": SeasonalNaiveMethod(1)}, 3, 1, n_windows=9, step=2)
     with pytest.raises(zoo.ConfigError, match="strictly between 0 and 100"):
         ConformalIntervals.calibrate(
             torch.ones(30, 2), torch.ones(30, 2), torch.ones(30), (80, 100)
@@ -135,10 +136,10 @@ def test_a_trained_forecaster_carries_intervals_into_forecasts(config, tmp_path)
         "model.ensemble_size=1",
         "logger=none",
     )
-    metrics = zoo.train(cfg)
+    metrics = zoo.train(cfg).metrics
     assert 40 < metrics["test/coverage-80"] <= 100 and metrics["test/width-95"] > 0
     checkpoint = f"{cfg.output_dir}/checkpoints/last.ckpt"
-    stored = Forecaster.from_checkpoint(checkpoint).intervals
+    stored = Forecaster.from_checkpoint(checkpoint).networks_["rnn"].intervals
     assert stored.levels == (80, 95) and stored.quantiles.shape == (2, 6)
     assert stored.space == "log"  # positive walks: log-scaled network, log-space intervals
     out = tmp_path / "forecasts.csv"
@@ -199,6 +200,12 @@ def test_a_trained_forecaster_carries_intervals_into_forecasts(config, tmp_path)
     again = subprocess.run(command, capture_output=True, text=True, timeout=180)
     assert again.returncode != 0 and "exists" in again.stderr  # nothing overwritten
 
+    # one implementation: the command's frame is the Python API's cross_validation
+    api = Forecaster.from_checkpoint(checkpoint, models=[SeasonalNaive()]).cross_validation(
+        pd.read_csv(path), n_windows=2, level=[80, 95], hybrid=True
+    )
+    pd.testing.assert_frame_equal(frame, api[frame.columns], check_dtype=False, rtol=1e-6)
+
 
 def test_a_network_forecast_does_not_change_when_garbage_follows_the_cutoff():
     model = zoo.create_model(
@@ -209,7 +216,7 @@ def test_a_network_forecast_does_not_change_when_garbage_follows_the_cutoff():
     garbage = Panel.from_arrays(panel.ids, [np.full(3, 1e6), np.full(3, -5.0)])
     forecasts = []
     for after in (future, garbage):
-        result = backtest(history.concat(after), {"rnn": NetworkForecaster(model)}, 3, 1, 1)
+        result = backtest(history.concat(after), {"rnn": NetworkMethod(model)}, 3, 1, 1)
         forecasts.append(result.windows[0].forecasts["rnn"])
         assert result.windows[0].truth.equal(after.values.view(2, 3))  # the truth differs
     assert torch.equal(*forecasts)
@@ -223,5 +230,5 @@ def test_the_hybrid_is_the_mean_of_network_and_theta_or_the_network_where_theta_
     last = lambda h, horizon: torch.stack(  # noqa: E731
         [h.series(i)[-1].expand(horizon) for i in range(len(h))]
     )
-    theta_alone = StatisticalForecaster("Theta", 1)(panel, 4)
-    assert torch.allclose(HybridForecaster(last, 1)(panel, 4), (last(panel, 4) + theta_alone) / 2)
+    theta_alone = StatisticalMethod("Theta", 1)(panel, 4)
+    assert torch.allclose(HybridMethod(last, 1)(panel, 4), (last(panel, 4) + theta_alone) / 2)

@@ -60,23 +60,23 @@ def data_settings(mnist_root, tmp_path):
     return settings
 
 
-def one_training_step(cfg) -> None:
+def one_training_step(cfg, callbacks: list | None = None) -> None:
     """Train one batch and validate one, with the config's own data, network, task, trainer
-    and precision; the step must move the weights and give finite losses."""
+    and precision (and `callbacks`); the step must move the weights and give finite losses."""
     datamodule = instantiate(cfg.data)
     task = build_task(cfg, datamodule)
-    before = {name: p.detach().clone() for name, p in task.named_parameters()}
+    before = {name: p.detach().cpu().clone() for name, p in task.named_parameters()}
     trainer = instantiate(
         cfg.trainer,
         precision=trainer_precision(cfg),
         fast_dev_run=1,
         logger=False,
-        callbacks=[],
+        callbacks=list(callbacks or []),
         enable_progress_bar=False,
         enable_model_summary=False,
     )
     trainer.fit(task, datamodule=datamodule)
-    moved = [n for n, p in task.named_parameters() if not torch.equal(p.detach(), before[n])]
+    moved = [n for n, p in task.named_parameters() if not torch.equal(p.detach().cpu(), before[n])]
     assert moved, "a training step changed no weight"
     for name in ("train/loss", "val/loss"):
         assert math.isfinite(trainer.callback_metrics[name]), name

@@ -12,17 +12,17 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 import zoo
 from zoo.data import PanelDataModule
-from zoo.forecasting import Panel, forecast_frame, forecast_panel, panel_from_frame
-from zoo.forecasting.baselines import in_panel_order, seasonal_naive
-from zoo.forecasting.forecasters import StatisticalForecaster
-from zoo.forecasting.metrics import (
+from zoo.tasks.forecasting import PanelForecastMetrics
+from zoo.timeseries import Panel, forecast_frame, forecast_panel, panel_from_frame
+from zoo.timeseries.baselines import in_panel_order, seasonal_naive
+from zoo.timeseries.methods import StatisticalMethod
+from zoo.timeseries.metrics import (
     mase,
     panel_means,
     seasonal_naive_scale,
     smape,
 )
-from zoo.forecasting.windows import PanelWindows, forecast_windows
-from zoo.tasks.forecasting import PanelForecastMetrics
+from zoo.timeseries.windows import PanelWindows, forecast_windows
 
 from .conftest import ROOT
 
@@ -276,7 +276,7 @@ def test_a_global_rnn_beats_seasonal_naive_on_a_panel_of_sines(config, tmp_path)
         "data.batch_size=32",
         "task.lr=0.005",
     )
-    metrics = zoo.train(cfg)
+    metrics = zoo.train(cfg).metrics
     data = PanelDataModule(source="csv", path=str(path), horizon=12, season_length=12)
     history, truth = data.load_history(), data.load_test_part()
     windows = all_batches(forecast_windows(history, 12))
@@ -321,7 +321,7 @@ def test_every_cell_type_learns_the_sine(config, cell):
         "task.lr=0.01",
         "test=false",
     )
-    metrics = zoo.train(cfg)
+    metrics = zoo.train(cfg).metrics
     data = PanelDataModule(source="sine", horizon=10, input_length=50, season_length=25)
     data.setup("fit")
     valid = all_batches(data.val_set)
@@ -374,14 +374,14 @@ def test_forecast_script_writes_long_format_and_plots_without_overwriting(config
     result = subprocess.run([*command, "--hybrid"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "RNN + Theta hybrid" in result.stdout, result.stderr
     panel = PanelDataModule(source="csv", path=str(path), horizon=6).load_panel()
-    theta = StatisticalForecaster("Theta", 12)(panel, 6).reshape(-1).numpy()
+    theta = StatisticalMethod("Theta", 12)(panel, 6).reshape(-1).numpy()
     hybrid = pd.read_csv(hybrid_out)
-    assert list(hybrid.columns) == ["unique_id", "ds", "rnn+Theta"]  # no intervals: --help
+    assert list(hybrid.columns) == ["unique_id", "ds", "rnn", "rnn+Theta"]  # no intervals: --help
     assert np.allclose(hybrid["rnn+Theta"], (written.rnn + theta) / 2, rtol=1e-5, atol=1e-4)
 
 
 def test_deseasonalising_reads_a_clear_season_and_leaves_noise_alone():
-    from zoo.forecasting.scaling import seasonal_profile
+    from zoo.timeseries.scaling import seasonal_profile
 
     generator = torch.Generator().manual_seed(0)
     length, pattern = 48, torch.tensor([0.3, -0.2, 0.1, 0, 0, 0, 0, 0, 0, 0, 0, -0.2])

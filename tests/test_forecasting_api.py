@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 
 import zoo
-from zoo.forecasting import Forecaster, season_length_for
+from zoo.forecasting import RNN, AutoETS, Forecaster, SeasonalNaive, Theta
+from zoo.timeseries import season_length_for
 
-TINY = [
+TINY = {"max_epochs": 2, "epoch_windows": 256, "hidden_size": 8, "ensemble_size": 1}
+TINY_OVERRIDES = [  # the same, on the command line
     "trainer.max_epochs=2",
     "data.epoch_windows=256",
     "model.hidden_size=8",
@@ -39,7 +41,7 @@ def seasonal_panel(count=5, length=72, freq="MS", seed=0, start="2000-01-01"):
 
 @pytest.fixture(scope="module")
 def fitted():
-    return Forecaster("rnn", horizon=6, overrides=TINY).fit(seasonal_panel())
+    return Forecaster([RNN(**TINY)], h=6).fit(seasonal_panel())
 
 
 def test_import_and_forecasts_from_shipped_weights_load_no_lightning_hydra_or_matplotlib():
@@ -67,15 +69,46 @@ def test_frequency_and_season_are_inferred_and_integer_times_must_state_them():
         season_length_for(1)
     integer = seasonal_panel(count=2).assign(ds=lambda d: d.groupby("unique_id").cumcount())
     with pytest.raises(zoo.ConfigError, match="integer times"):
-        Forecaster("SeasonalNaive", horizon=3).fit(integer)
-    fc = Forecaster("SeasonalNaive", horizon=3, season_length=12).fit(integer)
-    assert fc.freq is None and fc.season_length == 12
-    weekly = Forecaster("SeasonalNaive", horizon=3).fit(seasonal_panel(2, 120, "W-SUN"))
-    assert (weekly.freq, weekly.season_length) == ("W-SUN", 52)
+        Forecaster([SeasonalNaive()], h=3).fit(integer)
+    fc = Forecaster([SeasonalNaive()], h=3, season_length=12).fit(integer)
+    assert fc.freq_ is None and fc.season_length_ == 12
+
+
+def test_the_constructor_stores_and_fit_learns_so_refitting_on_other_data_works():
+    """scikit-learn's conventions: fit(monthly).fit(weekly) starts over; what fit learnt
+    ends in `_`; the constructor's own arguments never change."""
+    fc = Forecaster([SeasonalNaive(), Theta()], h=3)
+    assert not hasattr(fc, "freq_")
+    monthly = fc.fit(seasonal_panel(2)).predict()
+    assert (fc.freq_, fc.season_length_) == ("MS", 12) and fc.freq is None
+    weekly = fc.fit(seasonal_panel(2, 120, "W-SUN")).predict()
+    assert (fc.freq_, fc.season_length_) == ("W-SUN", 52) and fc.season_length is None
+    assert (
+        list(monthly.columns)
+        == list(weekly.columns)
+        == ["unique_id", "ds", "SeasonalNaive", "Theta"]
+    )
+    assert (weekly.ds.dt.dayofweek == 6).all() and (monthly.ds.dt.day == 1).all()
+
+
+def test_a_fit_leaves_nothing_on_disk_unless_asked(tmp_path, monkeypatch):
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    fc = Forecaster([RNN(**TINY)], h=6).fit(seasonal_panel(count=2, length=48))
+    left = [p.name for p in scratch.iterdir() if p.name != "torchinductor_root"]  # torch's cache
+    assert left == [] and fc.networks_["rnn"].run_dir is None
+    assert fc.predict().rnn.notna().all()  # the network it trained stayed in memory
+    kept = Forecaster([RNN(**TINY, output_dir=tmp_path / "run")], h=6)
+    kept.fit(seasonal_panel(count=2, length=48))
+    assert (tmp_path / "run" / "checkpoints" / "last.ckpt").is_file()
+    assert kept.networks_["rnn"].run_dir == tmp_path / "run"
 
 
 def test_round_trip_fit_predict_new_series_cross_validation_save_and_load(fitted, tmp_path):
-    assert fitted.freq == "MS" and fitted.season_length == 12
+    assert fitted.freq_ == "MS" and fitted.season_length_ == 12
     forecast = fitted.predict(level=[80, 95])
     assert list(forecast.columns) == [
         "unique_id", "ds", "rnn", "rnn-lo-95", "rnn-lo-80", "rnn-hi-80", "rnn-hi-95",
@@ -102,13 +135,28 @@ def test_round_trip_fit_predict_new_series_cross_validation_save_and_load(fitted
 
     fitted.save(tmp_path / "fc")
     assert sorted(p.name for p in (tmp_path / "fc").iterdir()) == [
-        "forecaster.json", "history.parquet", "network.safetensors",
+        "forecaster.json", "history.parquet", "network-0.safetensors",
     ]  # fmt: skip
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fc"]  # no staging folder left
     loaded = Forecaster.load(tmp_path / "fc")
+    assert loaded.models[0].get_params() == fitted.models[0].get_params()
     pd.testing.assert_frame_equal(loaded.predict(level=[80, 95]), forecast)
     pd.testing.assert_frame_equal(loaded.predict(other), new)
-    with pytest.raises(zoo.ConfigError, match="already holds a saved Forecaster"):
+    with pytest.raises(zoo.ConfigError, match="already exists"):
         fitted.save(tmp_path / "fc")
+
+
+def test_several_models_one_frame_as_statsforecast_writes_it(fitted):
+    df = seasonal_panel()
+    both = Forecaster.fitted_with(fitted.networks_["rnn"], "MS", "rnn", [Theta(), AutoETS()])
+    frame = both.predict(df, level=[80])
+    assert list(frame.columns) == [
+        "unique_id", "ds", "rnn", "rnn-lo-80", "rnn-hi-80",
+        "Theta", "Theta-lo-80", "Theta-hi-80", "AutoETS", "AutoETS-lo-80", "AutoETS-hi-80",
+    ]  # fmt: skip
+    pd.testing.assert_series_equal(frame.rnn, fitted.predict(df).rnn)
+    hybrid = both.predict(df, hybrid=True)
+    assert np.allclose(hybrid["rnn+Theta"], (hybrid.rnn + hybrid.Theta) / 2, rtol=1e-5)
 
 
 def test_utilsforecast_evaluates_and_plots_zoos_frames_as_they_are(fitted):
@@ -117,11 +165,10 @@ def test_utilsforecast_evaluates_and_plots_zoos_frames_as_they_are(fitted):
     from utilsforecast.plotting import plot_series
 
     df = seasonal_panel()
-    cv = fitted.cross_validation(df, n_windows=2, step_size=6, level=[80, 95])
-    theta = Forecaster("Theta", horizon=6).cross_validation(df, n_windows=2, step_size=6)
-    both = cv.merge(theta, on=["unique_id", "ds", "cutoff", "y"])
+    both = Forecaster.fitted_with(fitted.networks_["rnn"], "MS", "rnn", [Theta()])
+    cv = both.cross_validation(df, n_windows=2, step_size=6, level=[80, 95])
     scores = evaluate(
-        both.drop(columns="cutoff"),
+        cv.drop(columns="cutoff"),
         metrics=[smape, partial(mase, seasonality=12)],
         train_df=df,
     )
@@ -131,51 +178,58 @@ def test_utilsforecast_evaluates_and_plots_zoos_frames_as_they_are(fitted):
 
 
 def test_the_api_trains_as_the_command_line_does(config, tmp_path):
-    """Same seed, same panel: `Forecaster.fit` and `train.py model=rnn data=csv` give the
+    """Same seed, same panel: `Forecaster.fit` and `zoo train model=rnn data=csv` give the
     same validation figures (the CLI's file holds a test part the API's frame leaves out)."""
     df = seasonal_panel(count=4, length=60)
     path = tmp_path / "panel.csv"
     df.to_csv(path, index=False)
     cfg = config(
-        "model=rnn", "data=csv", f"data.path={path}", "data.horizon=6", *TINY, "test=false"
-    )
-    cli = zoo.train(cfg)
+        "model=rnn", "data=csv", f"data.path={path}", "data.horizon=6", *TINY_OVERRIDES,
+        "test=false",
+    )  # fmt: skip
+    cli = zoo.train(cfg).metrics
     history = df.groupby("unique_id").head(60 - 6)  # the CLI's training part
-    api = Forecaster("rnn", horizon=6, overrides=TINY).fit(history)
+    api = Forecaster([RNN(**TINY)], h=6).fit(history).networks_["rnn"].metrics
     for name in ("val/smape", "val/mase", "val/loss"):
-        assert api.metrics[name] == pytest.approx(cli[name], rel=1e-5), name
+        assert api[name] == pytest.approx(cli[name], rel=1e-5), name
 
 
-def test_a_single_series_gets_intervals_from_rolling_windows(config):
+def test_a_single_series_gets_intervals_from_rolling_windows_in_every_checkpoint(config):
     cfg = config(
         "model=rnn", "data=sine", "model.hidden_size=8", "trainer.max_epochs=2", "logger=none"
     )
-    metrics = zoo.train(cfg)
-    fc = Forecaster.from_checkpoint(f"{cfg.output_dir}/checkpoints/last.ckpt")
-    assert fc.intervals is not None and fc.intervals.calibration_size == 50
-    assert fc.intervals.space == "scaled"  # the sine crosses zero: standard scaling
-    assert metrics["test/coverage-95"] >= metrics["test/coverage-80"]
+    run = zoo.train(cfg)
+    assert run.task.intervals is not None and run.task.intervals.calibration_size == 50
+    for checkpoint in (run.output_dir / "checkpoints").glob("*.ckpt"):  # written once, with them
+        intervals = Forecaster.from_checkpoint(checkpoint).networks_["rnn"].intervals
+        assert intervals.calibration_size == 50 and intervals.space == "scaled"  # crosses zero
+    assert run.metrics["test/coverage-95"] >= run.metrics["test/coverage-80"]
 
 
 def test_baselines_forecast_with_intervals_in_the_same_shape():
     df = seasonal_panel(count=3)
-    naive = Forecaster("SeasonalNaive", horizon=12).fit(df).predict(level=[80])
+    naive = Forecaster([SeasonalNaive()], h=12).fit(df).predict(level=[80])
     assert list(naive.columns) == ["unique_id", "ds", "SeasonalNaive", "SeasonalNaive-lo-80",
                                    "SeasonalNaive-hi-80"]  # fmt: skip
     last_season = df.groupby("unique_id").tail(12).y.to_numpy()
     assert np.allclose(naive.SeasonalNaive, last_season, rtol=1e-6)
-    theta = Forecaster("Theta", horizon=6, alias="theta").fit(df).predict()
+    theta = Forecaster([Theta(alias="theta")], h=6).fit(df).predict()
     assert list(theta.columns) == ["unique_id", "ds", "theta"]
 
 
 def test_bad_input_gets_zoos_message_naming_the_fix():
-    with pytest.raises(zoo.ConfigError, match="unknown forecaster 'lstm'"):
-        Forecaster("lstm", horizon=3)
-    with pytest.raises(zoo.ConfigError, match="horizon must be a whole number"):
-        Forecaster("rnn", horizon=0)
+    df = seasonal_panel(1)
+    with pytest.raises(zoo.ConfigError, match="'lstm' is not a zoo model"):
+        Forecaster(["lstm"], h=3).fit(df)
+    with pytest.raises(zoo.ConfigError, match="h .* must be a whole number"):
+        Forecaster([Theta()], h=0).fit(df)
+    with pytest.raises(zoo.ConfigError, match="own alias; repeated: \\['Theta'\\]"):
+        Forecaster([Theta(), Theta()], h=3).fit(df)
     with pytest.raises(zoo.DataError, match="no value column 'sales'.*target_col='NAME'"):
-        Forecaster("Theta", horizon=3).fit(seasonal_panel(1), target_col="sales")
+        Forecaster([Theta()], h=3).fit(df, target_col="sales")
     with pytest.raises(zoo.ConfigError, match="not fitted"):
-        Forecaster("rnn", horizon=3).predict()
+        Forecaster([RNN()], h=3).predict()
+    with pytest.raises(zoo.ConfigError, match="fit the networks first"):
+        Forecaster([RNN()], h=3).cross_validation(df)
     with pytest.raises(zoo.DataError, match="expected a DataFrame"):
-        Forecaster("Theta", horizon=3).fit([1, 2, 3])
+        Forecaster([Theta()], h=3).fit([1, 2, 3])

@@ -11,7 +11,7 @@ from .conftest import ROOT
 
 # ruff on the PATH, or beside this Python (a virtual environment that is not activated)
 RUFF = shutil.which("ruff") or shutil.which("ruff", path=str(Path(sys.executable).parent))
-FOLDERS = ["src", "scripts", "tests", "benchmarks", "hubconf.py"]
+FOLDERS = ["src", "scripts", "tests", "benchmarks", "docs/hooks", "hubconf.py"]
 
 
 @pytest.mark.skipif(RUFF is None, reason="ruff is a dev dependency")

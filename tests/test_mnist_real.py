@@ -11,17 +11,19 @@ from .conftest import real_mnist_root as mnist_root
 
 
 def test_fast_preset_reaches_99_percent(config):
-    metrics = zoo.train(config("experiment=fast", f"data.root={mnist_root()}"))
+    metrics = zoo.train(config("experiment=fast", f"data.root={mnist_root()}")).metrics
     assert metrics["test/acc"] >= 0.99, metrics
 
 
 @pytest.mark.slow
 def test_sigmoid_mlp_reaches_97_5_percent(config):
-    metrics = zoo.train(config("model=mlp", f"data.root={mnist_root()}"))
+    metrics = zoo.train(config("model=mlp", f"data.root={mnist_root()}")).metrics
     assert metrics["test/acc"] >= 0.975, metrics
 
 
 @pytest.mark.slow
 def test_perceptron_trains_on_mnist(config):
-    metrics = zoo.train(config("model=perceptron", "data=mnist", f"data.root={mnist_root()}"))
+    metrics = zoo.train(
+        config("model=perceptron", "data=mnist", f"data.root={mnist_root()}")
+    ).metrics
     assert metrics["test/acc"] >= 0.8, metrics  # linear: far above chance, far below a CNN

@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from torch.utils._python_dispatch import TorchDispatchMode
 
 import zoo
-from zoo.models import SigmoidMLP, UnknownModelError, register_model
+from zoo.models import SigmoidMLP, UnknownModelError, build, register_model
 from zoo.models.cnn import AdaptiveAvgPool
 
 # name -> (constructor arguments, an input batch, expected output shape)
@@ -202,7 +202,7 @@ def test_ensemble_gru_matches_nn_gru_outputs_and_gradients():
 
 
 def test_rnn_forecaster_trains_the_same_with_the_ensemble_kernel(monkeypatch):
-    """RNNForecaster's training forward (the kernel) equals its evaluation forward (each
+    """GlobalRNN's training forward (the kernel) equals its evaluation forward (each
     member's nn.GRU), and a loss's gradients equal those through nn.GRU."""
     torch.manual_seed(0)
     model = zoo.models.create_model(
@@ -227,3 +227,61 @@ def test_rnn_forecaster_trains_the_same_with_the_ensemble_kernel(monkeypatch):
     torch.testing.assert_close(fused, reference, rtol=0, atol=1e-4)
     for p, got in zip(model.parameters(), fused_grads, strict=True):
         torch.testing.assert_close(got, p.grad, rtol=0, atol=1e-4)
+
+
+def test_each_models_weights_enum_is_declared_beside_it_and_names_it():
+    enums = zoo.models.weights_enums()
+    assert sorted(enums) == ["cnn", "mlp", "perceptron", "rnn"]
+    for name, enum in enums.items():
+        assert enum.__module__ == zoo.models.get_model_builder(name).__module__
+        assert all(member.value.model == name for member in enum)
+    assert zoo.list_weights() == sorted(m.value.id for e in enums.values() for m in e)
+
+
+def test_registering_another_models_weights_fails():
+    class Other(torch.nn.Module):
+        pass
+
+    with pytest.raises(ValueError, match="holds weights of another model: .'MNIST'."):
+        register_model("other", weights=zoo.models.CNN_Weights)(Other)
+    assert "other" not in zoo.list_models()
+
+
+def test_build_rebuilds_a_network_from_its_name_arguments_and_state():
+    trained = zoo.create_model("mlp", in_features=3, hidden_sizes=[4])
+    state = {k: v.half() for k, v in trained.state_dict().items()}  # as a float16 file holds it
+    rebuilt = build("mlp", {"in_features": 3, "hidden_sizes": [4]}, state)
+    assert not rebuilt.training
+    assert all(p.dtype == torch.float32 for p in rebuilt.parameters())
+    for name, value in rebuilt.state_dict().items():
+        assert torch.equal(value, state[name].float()), name
+    fresh = build("mlp", {"in_features": 3})
+    assert fresh.training and isinstance(fresh, SigmoidMLP)
+
+
+def test_build_names_the_source_and_every_difference_of_a_state_that_does_not_fit():
+    state = zoo.create_model("mlp", in_features=3, hidden_sizes=[4]).state_dict()
+    state["extra"] = torch.zeros(1)
+    del state["layers.1.bias"]
+    state["layers.3.weight"] = torch.zeros(1, 5)
+    with pytest.raises(zoo.DataError) as error:
+        build("mlp", {"in_features": 3, "hidden_sizes": [4]}, state, source="run.ckpt", fix="redo")
+    message = str(error.value)
+    assert message.startswith("run.ckpt does not fit SigmoidMLP(in_features=3, hidden_sizes=[4])")
+    assert "missing layers.1.bias" in message and "unexpected extra" in message
+    assert "layers.3.weight (1, 5), not (1, 4)" in message and message.endswith("; redo")
+    state = zoo.create_model("perceptron", in_features=2).state_dict()
+    state["linear.bias"] = [0.0]
+    with pytest.raises(zoo.DataError, match="not tensors: linear.bias"):
+        build("perceptron", {"in_features": 2}, state)
+
+
+def test_a_checkpoint_whose_network_does_not_fit_is_refused_naming_it(tmp_path):
+    path = tmp_path / "run.ckpt"
+    hparams = {"model_name": "mlp", "model_kwargs": {"in_features": 2}}
+    state = {"model.layers.1.weight": torch.zeros(2, 2)}  # the rest is missing
+    checkpoint = {"zoo_task": "ClassificationTask", "hyper_parameters": hparams}
+    checkpoint["state_dict"] = state
+    torch.save(checkpoint, path)
+    with pytest.raises(zoo.DataError, match=f"{path} does not fit SigmoidMLP.*missing layers.1.b"):
+        zoo.load_model(path)

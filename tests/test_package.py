@@ -2,6 +2,7 @@
 `zoo` console command run from a folder outside the repository (training on shipped data
 and on the user's own image folder, predicting, forecasting)."""
 
+import json
 import shutil
 import site
 import subprocess
@@ -10,8 +11,11 @@ import zipfile
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from .conftest import ROOT, write_images
+
+pytestmark = pytest.mark.e2e  # a wheel, a fresh environment, subprocesses and DDP
 
 
 def run(command, **kwargs):
@@ -20,7 +24,11 @@ def run(command, **kwargs):
     return result
 
 
-def test_the_wheel_trains_and_forecasts_from_a_folder_outside_the_repository(tmp_path):
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """(zoo command, user folder, environment) of a wheel of this checkout installed into a
+    fresh virtual environment, run from a folder outside the repository."""
+    tmp_path = tmp_path_factory.mktemp("wheel")
     wheels = tmp_path / "wheels"
     had_build = (ROOT / "build").exists()
     run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
@@ -51,8 +59,12 @@ def test_the_wheel_trains_and_forecasts_from_a_folder_outside_the_repository(tmp
     user.mkdir()
     where = run([str(python), "-c", "import zoo; print(zoo.__file__)"], cwd=user).stdout
     assert where.startswith(str(venv)), where  # the wheel's zoo, not the repository's
-
     env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(user)}
+    return zoo, user, env
+
+
+def test_the_wheel_trains_and_forecasts_from_a_folder_outside_the_repository(installed):
+    zoo, user, env = installed
     run([str(zoo), "train", "model=perceptron", "trainer.max_epochs=1"], cwd=user, env=env)
     (config,) = user.glob("outputs/perceptron_*/*/config.yaml")
     assert (config.parent / "checkpoints" / "last.ckpt").is_file()
@@ -77,3 +89,32 @@ def test_the_wheel_trains_and_forecasts_from_a_folder_outside_the_repository(tmp
     help_text = run([str(zoo), "--help"], cwd=user, env=env).stdout
     assert all(c in help_text for c in ("train", "eval", "predict", "forecast", "backtest",
                                         "export", "tune"))  # fmt: skip
+
+
+def test_ddp_from_the_installed_command_trains_and_tests_as_one_process_would(installed):
+    """`zoo train ... trainer=ddp trainer.devices=2` (two CPU processes, gloo): rank 1 is
+    started by re-running the command and must re-enter `train` (it once hung forever). The
+    test metrics of its tested checkpoint equal one process's (`zoo eval`): 4 series, one
+    test window each, split 2 and 2, so no process repeats a window."""
+    zoo, user, env = installed
+    dates = pd.date_range("2000-01-01", periods=60, freq="MS")
+    pd.concat(
+        pd.DataFrame({"unique_id": f"s{i}", "ds": dates,
+                      "y": 100 + 10 * i + 10 * np.sin(np.arange(60) * np.pi / 6)
+                      + 0.5 * np.arange(60)})  # a trend: the MASE scale is not 0
+        for i in range(4)
+    ).to_csv(user / "four.csv", index=False)  # fmt: skip
+    run_dir, eval_dir = user / "ddp-run", user / "ddp-eval"
+    run([str(zoo), "train", "model=rnn", "data=csv", "data.path=four.csv", "data.horizon=6",
+         "trainer=ddp", "trainer.devices=2", "trainer.accelerator=cpu", "trainer.max_epochs=2",
+         "model.ensemble_size=1", "model.hidden_size=8", f"output_dir={run_dir}",
+         "quiet=true"], cwd=user, env=env)  # fmt: skip
+    under_ddp = json.loads((run_dir / "metrics.json").read_text())
+    (tested,) = (run_dir / "checkpoints").glob("best-*.ckpt")
+    printed = run([str(zoo), "eval", f"ckpt_path={tested}", "+data.path=four.csv",
+                   f"output_dir={eval_dir}", "quiet=true"], cwd=user, env=env).stdout  # fmt: skip
+    lines = printed.splitlines()
+    one_process = dict(line.split(": ") for line in lines if line.startswith("test/"))
+    assert {"test/mase", "test/smape", "test/coverage-80"} <= set(one_process)
+    for name, value in one_process.items():
+        assert under_ddp[name] == pytest.approx(float(value), abs=2e-4), name

@@ -3,6 +3,7 @@ bad value gets zoo's own one-line message (issue 18's cases, one test each)."""
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -18,6 +19,7 @@ from PIL import Image
 
 import zoo
 from zoo.configs import check_values
+from zoo.forecasting import SeasonalNaive, Theta
 from zoo.images import load_digit, load_digits
 from zoo.runs.evaluation import evaluate
 
@@ -75,10 +77,10 @@ def test_a_run_folders_own_config_still_evaluates(xor_run):
 
 
 def test_a_weights_file_swapped_with_its_card_and_a_damaged_card_are_refused(monkeypatch, tmp_path):
-    import zoo.weights.record
+    import zoo.models.weights
 
-    shutil.copytree(zoo.weights.record.WEIGHTS_DIR, tmp_path / "pretrained")
-    monkeypatch.setattr(zoo.weights.record, "WEIGHTS_DIR", tmp_path / "pretrained")
+    shutil.copytree(zoo.models.weights.WEIGHTS_DIR, tmp_path / "pretrained")
+    monkeypatch.setattr(zoo.models.weights, "WEIGHTS_DIR", tmp_path / "pretrained")
     path = tmp_path / "pretrained" / "mlp-primer.safetensors"
     data = bytearray(path.read_bytes())
     data[-1] ^= 0xFF  # a changed weight, and a card that agrees with it
@@ -216,7 +218,7 @@ def test_frame_messages_name_the_fix_as_the_command_spells_it(tmp_path):
     assert "--value-column NAME" in column.stderr, column.stderr
     skipped = frame.drop(index=7).fillna(1.0)  # a month missing among the first 50 values
     with pytest.raises(zoo.DataError, match=r"series 'a' skips a period .* data row 8 "):
-        zoo.Forecaster("Theta", horizon=3).fit(skipped)
+        zoo.Forecaster([Theta()], h=3).fit(skipped)
 
 
 # -- predict ----------------------------------------------------------------------------------
@@ -263,3 +265,92 @@ def test_predict_classifies_a_folder_in_batches_and_reports_skipped_files(tmp_pa
     rows = (tmp_path / "p.csv").read_text().splitlines()
     assert len(rows) == 301 and len({r.split(",")[1] for r in rows[1:]}) == 1
     assert os.path.getsize(tmp_path / "p.csv") > 0
+
+
+# -- frames: one reader makes ids strings and values float32 (issue 28) ---------------------
+
+
+def monthly_frame(ids=("a",), periods=36):
+    dates = pd.date_range("2000-01-01", periods=periods, freq="MS")
+    frame = pd.concat(
+        pd.DataFrame({"unique_id": i, "ds": dates, "y": 1.0 + np.arange(periods)}) for i in ids
+    ).reset_index(drop=True)
+    return frame
+
+
+def test_ids_that_differ_only_in_type_are_refused_naming_both_rows():
+    frame = monthly_frame(ids=[1, "1"])
+    with pytest.raises(zoo.DataError, match=r"ids that differ only in type: 1 \(int, data row 1\)"
+                       r" and '1' \(str, data row 37\) would both be series '1'"):  # fmt: skip
+        zoo.Forecaster([SeasonalNaive()], h=3).fit(frame)
+
+
+@pytest.mark.parametrize("value", [1e39, -1e300, 1e-300, -1e-40])
+def test_values_float32_cannot_hold_are_refused_naming_series_and_row(value):
+    frame = monthly_frame(ids=["a", "b"])
+    frame.loc[40, "y"] = value
+    shown = re.escape(f"{value:g}")
+    with pytest.raises(
+        zoo.DataError, match=f"series 'b' has {shown} at data row 41, which float32"
+    ):
+        zoo.Forecaster([Theta()], h=3).fit(frame)
+
+
+def test_mixed_utc_offsets_are_refused_from_python_and_the_command_line(tmp_path):
+    frame = monthly_frame(periods=12)
+    frame["ds"] = [f"2000-{m:02d}-01T00:00:00+0{1 + (m > 3 and m < 11)}:00" for m in range(1, 13)]
+    message = r"mixes UTC offsets: \+01:00 at data row 1 .*, \+02:00 at data row 4"
+    with pytest.raises(zoo.DataError, match=message):
+        zoo.Forecaster([SeasonalNaive()], h=3).fit(frame)
+    frame.to_csv(tmp_path / "dst.csv", index=False)
+    for command, args in [("forecast", ["--weights", "rnn-m3-monthly"]),
+                          ("backtest", ["--horizon", "2"])]:  # fmt: skip
+        result = run_script(command, *args, tmp_path / "dst.csv", "--out", tmp_path / "o.csv")
+        assert result.returncode != 0 and "mixes UTC offsets" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_a_horizon_past_the_last_date_pandas_holds_is_refused_before_any_work():
+    with pytest.raises(zoo.DataError, match=r"series 'a': 10036 periods of MS from 2000-01-01 "
+                       "go past 2262-04-11"):  # fmt: skip
+        zoo.Forecaster([SeasonalNaive()], h=10000).fit(monthly_frame())
+
+
+def test_levels_are_a_number_or_numbers_never_text():
+    fc = zoo.Forecaster([SeasonalNaive()], h=3).fit(monthly_frame())
+    one = fc.predict(level=80)
+    assert list(one.columns)[3:] == ["SeasonalNaive-lo-80", "SeasonalNaive-hi-80"]
+    pd.testing.assert_frame_equal(one, fc.predict(level=[80.0]))
+    for level, message in [(["80"], "not '80' .str."), ("80", "not '80'"), ([True], "True"),
+                           ([80, 80], "repeated"), (0, "strictly between 0 and 100")]:  # fmt: skip
+        with pytest.raises(zoo.ConfigError, match=f"interval levels .*{message}"):
+            fc.predict(level=level)
+
+
+def test_a_step_of_zero_is_refused_not_read_as_the_horizon(tmp_path):
+    frame = monthly_frame()
+    with pytest.raises(zoo.ConfigError, match="step_size must be a whole number >= 1, not 0"):
+        zoo.Forecaster([SeasonalNaive()], h=3).cross_validation(frame, step_size=0)
+    frame.to_csv(tmp_path / "m.csv", index=False)
+    result = run_script("backtest", tmp_path / "m.csv", "--horizon", "3", "--step", "0",
+                        "--out", tmp_path / "b.csv")  # fmt: skip
+    assert result.returncode != 0 and "must be a whole number >= 1, not 0" in result.stderr
+    assert not (tmp_path / "b.csv").exists()
+
+
+def test_quiet_training_prints_no_deprecation_warning_of_lightnings(tmp_path):
+    run = f"hydra.run.dir={tmp_path / 'run'}"
+    result = run_script("train", "model=perceptron", "data=xor", "trainer.max_epochs=1",
+                        "quiet=true", "logger=none", run)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "LeafSpec" not in result.stderr + result.stdout
+
+
+def test_the_package_needs_a_torch_whose_safe_loader_is_safe():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    floor = next(d for d in project["dependencies"] if d.startswith("torch>="))
+    assert tuple(map(int, floor.removeprefix("torch>=").split(".")[:2])) >= (2, 10)
+    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
+    assert (ROOT / "LICENSE").is_file()

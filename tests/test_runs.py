@@ -148,7 +148,7 @@ class SaveWeights(L.Callback):
 cfg = compose_config("model=mlp", "data=xor", "trainer=ddp", "trainer.accelerator=cpu",
                      "trainer.devices=2", "trainer.max_epochs=4", "logger=none",
                      output_dir={out!r})
-metrics = zoo.train(cfg, extra_callbacks=[SaveWeights()])
+metrics = zoo.train(cfg, extra_callbacks=[SaveWeights()]).metrics
 rank = os.environ.get("LOCAL_RANK", "0")
 with open(os.path.join({out!r}, f"metrics_rank{{rank}}.json"), "w") as f:
     json.dump(metrics, f)

@@ -101,7 +101,9 @@ def test_rule_runs_in_fp32_under_autocast():
 
 
 def test_perceptron_converges_on_separable_data(config):
-    metrics = zoo.train(config("model=perceptron", "data=separable", "trainer.max_epochs=20"))
+    metrics = zoo.train(
+        config("model=perceptron", "data=separable", "trainer.max_epochs=20")
+    ).metrics
     assert metrics["train/acc"] == 1.0
     assert metrics["train/mistakes"] == 0  # a whole epoch without a mistake: converged
     assert metrics["test/acc"] >= 0.95
@@ -109,7 +111,7 @@ def test_perceptron_converges_on_separable_data(config):
 
 def test_perceptron_fails_on_xor_where_the_sigmoid_mlp_succeeds(config, tmp_path):
     cfg = config("model=perceptron", "data=xor", "trainer.max_epochs=20")
-    perceptron = zoo.train(cfg)
+    perceptron = zoo.train(cfg).metrics
     # the rule keeps correcting mistakes to the last epoch and never finds a separating line
     assert perceptron["train/mistakes"] > 0.1 * 280  # mistakes (= updates) in the last epoch
     assert perceptron["train/acc"] <= 0.75 and perceptron["test/acc"] <= 0.75
@@ -118,7 +120,7 @@ def test_perceptron_fails_on_xor_where_the_sigmoid_mlp_succeeds(config, tmp_path
     )  # the rule's steps are training steps: the run writes checkpoints
     assert checkpoint["global_step"] == 20 * 9  # 280 training points, batches of 32
     assert checkpoint["state_dict"]["model.linear.weight"].abs().sum() > 0
-    mlp = zoo.train(config("model=mlp", "data=xor"))  # experiment/mlp_xor.yaml applies
+    mlp = zoo.train(config("model=mlp", "data=xor")).metrics  # experiment/mlp_xor.yaml applies
     assert mlp["test/acc"] >= 0.95
 
 

@@ -37,7 +37,7 @@ def cnn_run(tmp_path_factory, small_mnist_root):
         "task.lr=0.05",
         output_dir=out,
     )
-    metrics = zoo.train(cfg)
+    metrics = zoo.train(cfg).metrics
     best = next((out / "checkpoints").glob("best-*.ckpt"))
     return cfg, metrics, best
 
@@ -339,7 +339,7 @@ def test_same_seed_same_metrics(tmp_path):
             "logger=none",
             output_dir=tmp_path / name,
         )
-        metrics = zoo.train(cfg)
+        metrics = zoo.train(cfg).metrics
         return {k: v for k, v in metrics.items() if not k.startswith("time/")}  # seconds vary
 
     first = run("a")
@@ -358,7 +358,7 @@ def test_a_run_with_its_own_timer_reports_that_timers_seconds(tmp_path):
         "test=false",  # testing a checkpoint would load the timer's state from it
         output_dir=tmp_path,
     )
-    metrics = zoo.train(cfg, extra_callbacks=[timer])
+    metrics = zoo.train(cfg, extra_callbacks=[timer]).metrics
     assert metrics["time/fit_s"] == timer.time_elapsed("train") > 0
     assert json.loads((tmp_path / "metrics.json").read_text())["time/fit_s"] > 0
 

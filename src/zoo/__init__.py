@@ -22,8 +22,8 @@ _LAZY = {  # name -> the module that defines it
     "load_task": "zoo.runs.checkpoints",
     "load_transforms": "zoo.prediction",
     "train": "zoo.runs.training",
-    "get_weights": "zoo.weights",
-    "list_weights": "zoo.weights",
+    "get_weights": "zoo.models",
+    "list_weights": "zoo.models",
 }
 _SUBMODULES = {
     "commands",
@@ -37,16 +37,16 @@ _SUBMODULES = {
     "prediction",
     "runs",
     "tasks",
+    "transforms",
     "weights",
 }
 
 if TYPE_CHECKING:
     from zoo.forecasting.estimator import Forecaster
-    from zoo.models import create_model, list_models, register_model
+    from zoo.models import create_model, get_weights, list_models, list_weights, register_model
     from zoo.prediction import load_transforms
     from zoo.runs.checkpoints import load_model, load_task
     from zoo.runs.training import train
-    from zoo.weights import get_weights, list_weights
 
 
 def __getattr__(name: str):

@@ -9,12 +9,7 @@ import inspect
 
 from zoo.errors import ConfigError
 from zoo.models import get_model_builder, list_models
-
-
-def _task_classes() -> list[type]:
-    from zoo import tasks
-
-    return [getattr(tasks, name) for name in tasks.__all__ if name.endswith("Task")]
+from zoo.tasks import TASKS
 
 
 def _required_arguments(builder) -> list[str]:
@@ -73,7 +68,7 @@ def check_pairing(model_name: str, task_class: type, datamodule, given=()) -> No
         if any(
             not task.refuses(get_model_builder(name))
             and data_mismatch(name, task, datamodule) is None
-            for task in _task_classes()
+            for task in TASKS.values()
         )
     ]
     if f"model={model_name}" in fitting:

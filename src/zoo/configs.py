@@ -64,9 +64,10 @@ def unknown_key_message(config_dir: Path, config_name: str, overrides: list[str]
         key = override.key_or_group
         if override.type != OverrideType.CHANGE or key in groups or key.startswith("hydra"):
             continue
-        if OmegaConf.select(cfg, key, default=_ABSENT) is _ABSENT:
-            parent_key, _, leaf = key.rpartition(".")
-            parent = OmegaConf.select(cfg, parent_key, default=None) if parent_key else cfg
+        parent_key, _, leaf = key.rpartition(".")
+        parent = OmegaConf.select(cfg, parent_key, default=None) if parent_key else cfg
+        # `in`, not select: output_dir's ${hydra:...} exists but resolves only in a run
+        if not (isinstance(parent, DictConfig) and leaf in parent):
             if isinstance(parent, DictConfig):
                 where = f"'{parent_key}'" if parent_key else "the top level"
                 return (

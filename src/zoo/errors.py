@@ -11,3 +11,7 @@ class DataError(ZooError):
 
 class ConfigError(ZooError):
     """A configuration value or combination is invalid."""
+
+
+class DiskFullError(ZooError):
+    """The disk (or the user's quota) has no room for a file zoo writes (`zoo.files`)."""

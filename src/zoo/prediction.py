@@ -125,7 +125,7 @@ def read_table(path: Path):
     """A CSV or Parquet file of rows to classify, or zoo's message."""
     if not path.is_file():
         raise DataError(f"no table file at {path}")
-    from zoo.forecasting.panel import read_long_frame  # CSV or Parquet, with zoo's errors
+    from zoo.timeseries.panel import read_long_frame  # CSV or Parquet, with zoo's errors
 
     return read_long_frame(path)
 
@@ -140,7 +140,7 @@ def transforms_of(hparams: dict):
     if kind == "table":
         return TableTransform(TableEncoding.from_state(record), mean, std)
     if kind == "digits" and list(hparams.get("input_shape") or []) == [1, 28, 28]:
-        from zoo.weights.transforms import DigitImages
+        from zoo.transforms import DigitImages
 
         return DigitImages(28, mean, std)
     return TensorTransform(mean, std)

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from zoo.commands.forecast import DATA_HELP, add_data_arguments, load_forecaster, load_series
 from zoo.commands.outputs import check_outputs, prog
-from zoo.errors import ConfigError, ZooError
+from zoo.errors import ZooError
 
 METHODS = ("rnn", "rnn+Theta", "SeasonalNaive", "Theta", "AutoETS")
 
@@ -81,8 +81,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         check_outputs(args.out)
         result = run_backtest(args, checkpoint, data, methods)
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        result.frame.to_csv(args.out, index=False)
+        from zoo.files import write_file
+
+        write_file(args.out, lambda f: result.frame.to_csv(f, index=False))
     except ZooError as error:
         sys.exit(f"error: {error}")
     print(result.summary.round(3).to_string())
@@ -90,62 +91,25 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run_backtest(args, checkpoint, data, methods):
-    from zoo.forecasting.backtest import backtest, backtest_cutoffs, calibrate
-    from zoo.forecasting.forecasters import HybridForecaster, baseline_forecaster
-    from zoo.forecasting.frequency import season_length_for
-    from zoo.forecasting.intervals import check_levels
+    """The backtest `args` ask for: `Forecaster.backtest`, the one behind the Python API's
+    `cross_validation`, over the network and the baselines named in `methods`."""
+    from zoo.forecasting import Forecaster
+    from zoo.forecasting.models import MODELS
 
-    levels = check_levels(args.levels)
     panel = load_series(args, data)
+    baselines = [MODELS[name]() for name in methods if name not in ("rnn", "rnn+Theta")]
     if checkpoint is not None or args.weights:
-        fc = load_forecaster(checkpoint, args.weights)
-        horizon, season = fc.horizon, fc.season_length
-        network = fc.forecaster(refit=args.refit)
+        fc = load_forecaster(checkpoint, args.weights, baselines)
+        if not {"rnn", "rnn+Theta"} & set(methods):  # the network gave h and season only
+            fc = Forecaster(baselines, fc.h, season_length=fc.season_length_)
     else:
-        fc, network = None, None
-        horizon = args.horizon
-        season = season_length_for(panel.step, args.season_length, "the data")
-    forecasters = {}
-    for name in methods:
-        if name == "rnn":
-            forecasters[name] = network
-        elif name == "rnn+Theta":
-            forecasters[name] = HybridForecaster(network, season)
-        else:
-            forecasters[name] = baseline_forecaster(name, season)
-    intervals = {}
-    if levels:
-        step = args.step or horizon
-        first = backtest_cutoffs(panel.lengths, horizon, args.n_windows, step)[:, 0]
-        before = panel.split_at(first)[0]
-        for name, forecaster in forecasters.items():
-            if name == "rnn+Theta" and not args.refit:
-                print(
-                    "no intervals for rnn+Theta without --refit: the reused network has "
-                    "trained on the calibration windows, so they would be too narrow",
-                    file=sys.stderr,
-                )
-            elif name == "rnn" and not args.refit:
-                if fc.intervals is None:
-                    print("the network carries no intervals: none for rnn", file=sys.stderr)
-                else:
-                    intervals[name] = fc.intervals.select(
-                        [lv for lv in levels if lv in fc.intervals.levels] or fc.intervals.levels
-                    )
-            else:
-                try:
-                    intervals[name] = calibrate(
-                        forecaster, before, horizon, season, step=step, levels=levels
-                    )
-                except ConfigError as error:
-                    print(f"no intervals for {name}: {error}", file=sys.stderr)
-    return backtest(
+        fc = Forecaster(baselines, args.horizon, season_length=args.season_length)
+    return fc.backtest(
         panel,
-        forecasters,
-        horizon,
-        season,
         args.n_windows,
         args.step,
-        intervals,
+        args.levels,
+        args.refit,
+        hybrid="rnn+Theta" in methods,
         progress=not args.quiet,
     )

@@ -10,6 +10,7 @@ zoo tune model=mlp data=xor tune.trials=20      # needs the [tune] extra
 """
 
 import importlib
+import importlib.util
 import sys
 
 COMMANDS = {
@@ -44,9 +45,22 @@ def main(argv: list[str] | None = None) -> None:
     name, rest = argv[0], argv[1:]
     if name not in COMMANDS:
         sys.exit(f"error: unknown command {name!r}; choose one of: {', '.join(COMMANDS)}")
-    module = importlib.import_module(f"zoo.commands.{name}")
+    module_name = f"zoo.commands.{name}"
+    module = importlib.import_module(module_name)
     if name in ("train", "eval", "tune"):  # Hydra apps read sys.argv themselves
         sys.argv = [sys.argv[0], *rest]
+        relaunch_as(module_name)
         module.main()
     else:
         module.main(rest)
+
+
+def relaunch_as(module_name: str) -> None:
+    """Make launchers that start more processes by re-running the main module re-enter this
+    subcommand. Lightning's DDP starts ranks 1.. as `python -m <__main__.__spec__.name>
+    <sys.argv[1:]>`, or `python <sys.argv[0]> ...` when the main module has no spec (the
+    console script): without this, rank 1 ran `zoo model=...` with no subcommand, stopped,
+    and rank 0 waited for it forever."""
+    import __main__
+
+    __main__.__spec__ = importlib.util.find_spec(module_name)

@@ -33,3 +33,7 @@ def main(cfg: DictConfig) -> None:
     for name, value in sorted(metrics.items()):
         print(f"{name}: {value:.4f}")
     print(f"logged to: {cfg.output_dir}")
+
+
+if __name__ == "__main__":  # python -m zoo.commands.eval: how DDP starts its other ranks
+    main()

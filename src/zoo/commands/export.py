@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 import zoo
-from zoo.commands.outputs import check_outputs, prog
+from zoo.commands.outputs import check_outputs, prog, write_outputs
 from zoo.runs.export import ExportedNetwork, example_input, export_onnx, export_torchscript
 
 
@@ -39,18 +39,24 @@ def main(argv: list[str] | None = None) -> None:
         task = zoo.load_task(args.checkpoint)
     except zoo.ZooError as error:
         sys.exit(f"error: {error}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     x = example_input(task, batch=5)
     with torch.no_grad():
         expected = ExportedNetwork(task).eval()(x)
+    writers = {
+        "torchscript": lambda path: export_torchscript(task, path),
+        "onnx": lambda path: export_onnx(task, path),
+    }
+    try:  # both files or neither
+        write_outputs({path: writers[kind] for kind, path in targets.items()})
+    except zoo.ZooError as error:
+        sys.exit(f"error: {error}")
     if "torchscript" in targets:
-        scripted = export_torchscript(task, targets["torchscript"])
+        scripted = torch.jit.load(targets["torchscript"])
         difference = (scripted(x) - expected).abs().max().item()
         print(f"wrote {targets['torchscript']} (max |difference| {difference:.2e})")
     if "onnx" in targets:
         import onnxruntime
 
-        export_onnx(task, targets["onnx"])
         session = onnxruntime.InferenceSession(str(targets["onnx"]))
         (output,) = session.run(None, {"input": x.numpy()})
         difference = abs(output - expected.numpy()).max()

@@ -21,7 +21,7 @@ never overwritten, and every output is checked before the work.
 --weights NAME takes a forecaster shipped with zoo (rnn-m3-monthly: monthly series, 18
 months ahead) in place of CHECKPOINT. A network refuses series it cannot serve: values <= 0
 for one trained on positive series (log scaling), and dates of another frequency than it
-trained on (unless --force-freq). --hybrid writes the RNN + Theta hybrid (column
+trained on (unless --force-freq). --hybrid adds the RNN + Theta hybrid (column
 rnn+Theta): the mean of the network's forecasts and statsforecast's Theta fitted on each
 series (the most accurate on M3 monthly and quarterly, see docs/m3.md); it has no
 intervals (the stored ones are the network's alone), so none are written.
@@ -33,7 +33,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from zoo.commands.outputs import check_outputs, prog
+from zoo.commands.outputs import check_outputs, prog, write_outputs
 from zoo.errors import ConfigError, ZooError
 
 DATA_HELP = "a CSV or Parquet file in long format (unique_id, ds, y)"
@@ -49,8 +49,8 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
 
 def load_series(args, data: Path | None):
     """The panel that `args` name: a file, an M3 group or a built-in series."""
-    from zoo.forecasting.panel import CLI_OPTIONS, Panel, panel_from_frame, read_long_frame
-    from zoo.forecasting.sources import SOURCES, m3_panel
+    from zoo.timeseries.panel import CLI_OPTIONS, Panel, panel_from_frame, read_long_frame
+    from zoo.timeseries.sources import SOURCES, m3_panel
 
     if data is not None:
         return panel_from_frame(
@@ -69,12 +69,14 @@ def load_series(args, data: Path | None):
     return Panel.from_series(SOURCES[args.series](), args.series)
 
 
-def load_forecaster(checkpoint: Path | None, weights: str | None):
-    from zoo.forecasting.estimator import Forecaster
+def load_forecaster(checkpoint: Path | None, weights: str | None, models=()):
+    """The fitted Forecaster of a checkpoint or of shipped weights, beside the baseline
+    `models` (no Lightning, no Hydra)."""
+    from zoo.forecasting import Forecaster
 
     if weights:
-        return Forecaster.from_weights(weights)
-    return Forecaster.from_checkpoint(checkpoint)
+        return Forecaster.from_weights(weights, models=models)
+    return Forecaster.from_checkpoint(checkpoint, models=models)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -117,28 +119,34 @@ def main(argv: list[str] | None = None) -> None:
     if sum(x is not None for x in (data, args.m3, args.series)) != 1:
         parser.error("give exactly one of DATA, --m3 GROUP or --series NAME")
     try:
-        from zoo.forecasting.plotting import plot_forecasts
+        from zoo.forecasting import plot_forecasts
 
         png = args.out.with_suffix(".png")
         check_outputs(args.out, png)
         fc = load_forecaster(checkpoint, args.weights)
         panel = load_series(args, data)
-        levels = args.levels if args.levels is not None else (fc.intervals and fc.intervals.levels)
+        intervals = fc.networks_["rnn"].intervals
+        levels = args.levels if args.levels is not None else (intervals and intervals.levels)
         frame = fc.predict(
             panel,
             level=None if args.hybrid else levels,
             hybrid=args.hybrid,
             force_freq=args.force_freq,
         )
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(args.out, index=False)
+        from zoo.files import write_file
+
         shown = args.plot or [str(i) for i in panel.ids[:: max(1, len(panel) // 6)][:6]]
-        plot_forecasts(panel, frame, shown, png)
+        write_outputs(
+            {
+                args.out: lambda path: write_file(path, lambda f: frame.to_csv(f, index=False)),
+                png: lambda path: plot_forecasts(panel, frame, shown, path, replace=False),
+            }
+        )
     except ZooError as error:
         sys.exit(f"error: {error}")
-    short = int((panel.lengths < fc.network.min_input_length).sum())
+    short = int((panel.lengths < fc.networks_["rnn"].network.min_input_length).sum())
     print(
-        f"forecast {len(panel)} series, {fc.horizon} steps each"
+        f"forecast {len(panel)} series, {fc.h} steps each"
         + (" (RNN + Theta hybrid)" if args.hybrid else "")
         + (f" ({short} too short for the network: its seasonal-naive fallback)" if short else "")
     )

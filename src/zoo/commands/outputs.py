@@ -1,9 +1,11 @@
-"""What every command checks before it works: the files it will write, and its name."""
+"""What every command checks before it works, the files it will write, how it writes
+them, and its name."""
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from zoo.errors import ConfigError
@@ -23,6 +25,22 @@ def check_outputs(*paths: Path, flag: str = "--out") -> None:
         parent = next(p for p in resolved.parents if p.exists())
         if not parent.is_dir() or not os.access(parent, os.W_OK):
             raise ConfigError(f"cannot write {path}: {parent} is not a writable folder")
+
+
+def write_outputs(writers: dict[Path, Callable[[Path], object]]) -> None:
+    """Call each `writer(path)`, which writes a new file there (`zoo.files.write_file`:
+    never replacing one, even one made since `check_outputs`), all or none: when one
+    fails, the outputs this command has just written are removed again, so a rerun is not
+    blocked by half of them."""
+    written = []
+    try:
+        for path, write in writers.items():
+            write(path)
+            written.append(path)
+    except BaseException:
+        for path in written:
+            Path(path).unlink(missing_ok=True)
+        raise
 
 
 def prog(command: str) -> str:

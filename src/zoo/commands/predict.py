@@ -20,6 +20,7 @@ training and no data: `python -c "import zoo; print(zoo.list_weights())"` lists 
 
 import argparse
 import csv
+import io
 import math
 import sys
 from pathlib import Path
@@ -132,7 +133,10 @@ def main(argv: list[str] | None = None) -> None:
         rows.append([names[best], *(f"{x:.4f}" for x in v.tolist())])
         print(f"{item}: {names[best]} ({shown(v, best)})")
     if args.csv:
-        write_predictions(args.csv, items, rows, value_names)
+        try:
+            write_predictions(args.csv, items, rows, value_names)
+        except zoo.ZooError as error:
+            sys.exit(f"error: {error}")
         print(f"wrote {args.csv}")
 
 
@@ -195,11 +199,15 @@ def table_batches(paths, classifier: CheckpointClassifier):
 
 
 def write_predictions(path: Path, items: Items, rows: list[list], value_names: list[str]):
-    with path.open("w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow([*items.header, "prediction", *value_names])
-        for leading, row in zip(items.columns, rows, strict=True):
-            writer.writerow([*("" if _missing(v) else v for v in leading), *row])
+    """The predictions as a CSV, written whole or not at all (`zoo.files.write_file`)."""
+    from zoo.files import write_file
+
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow([*items.header, "prediction", *value_names])
+    for leading, row in zip(items.columns, rows, strict=True):
+        writer.writerow([*("" if _missing(v) else v for v in leading), *row])
+    write_file(path, text.getvalue())
 
 
 def _missing(value) -> bool:

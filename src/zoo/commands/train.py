@@ -18,7 +18,7 @@ def run(cfg: DictConfig) -> float | None:
     from zoo.runs.training import train  # torch and Lightning load here, not for --help
 
     try:
-        metrics = train(cfg)
+        metrics = train(cfg).metrics
     except ZooError as error:
         sys.exit(f"error: {error}")
     return metrics.get("val/loss")  # for sweepers that minimise a value
@@ -33,3 +33,7 @@ def main() -> None:
         if message:
             sys.exit(f"error: {message}")
     run()
+
+
+if __name__ == "__main__":  # python -m zoo.commands.train: how DDP starts its other ranks
+    main()

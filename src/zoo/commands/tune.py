@@ -43,3 +43,7 @@ def main(cfg: DictConfig) -> None:
         f"({states.count('COMPLETE')} complete, {states.count('PRUNED')} pruned)"
     )
     print(f"best {cfg.tune.monitor}: {study.best_value:.4f} with {study.best_params}")
+
+
+if __name__ == "__main__":  # python -m zoo.commands.tune: how DDP starts its other ranks
+    main()

@@ -21,12 +21,12 @@ from omegaconf import DictConfig, OmegaConf
 
 from zoo.data.tensors import InMemoryDataModule
 from zoo.errors import ConfigError, DataError
-from zoo.forecasting.frequency import season_length_for
-from zoo.forecasting.metrics import seasonal_naive_scale
-from zoo.forecasting.panel import Panel, panel_from_frame, read_long_frame
-from zoo.forecasting.scaling import scaling_for
-from zoo.forecasting.sources import M3_FREQS, SOURCES, m3_group, m3_panel
-from zoo.forecasting.windows import PanelWindows, last_windows
+from zoo.timeseries.frequency import season_length_for
+from zoo.timeseries.metrics import seasonal_naive_scale
+from zoo.timeseries.panel import Panel, panel_from_frame, read_long_frame
+from zoo.timeseries.scaling import scaling_for
+from zoo.timeseries.sources import M3_FREQS, SOURCES, m3_group, m3_panel
+from zoo.timeseries.windows import PanelWindows, last_windows
 
 log = logging.getLogger(__name__)
 FILE_SOURCES = ("csv", "parquet")
@@ -39,7 +39,7 @@ class PanelDataModule(InMemoryDataModule):
     and `value_column` name the long format's columns; `id_column=None` reads one series,
     `time_column=None` takes rows in file order), or a built-in series (see `SOURCES`).
     `panel` gives the series in place of a file (the Python API). `season_length=None`
-    is inferred from the dates (monthly 12, weekly 52, ...; `zoo.forecasting.frequency`).
+    is inferred from the dates (monthly 12, weekly 52, ...; `zoo.timeseries.frequency`).
 
     Training windows of series i have cutoffs from `min_input_length` to the start of
     its validation part: series shorter than `input_length` are padded and masked, not
@@ -47,6 +47,32 @@ class PanelDataModule(InMemoryDataModule):
     gets the seasonal-naive forecast instead (the model's fallback), and is counted.
     `epoch_windows` repeats a small panel's windows to about that many per epoch, so that
     the same epoch count means about the same number of training steps on any panel.
+
+    Args:
+        source: `"m3"`, `"csv"`, `"parquet"` or a built-in series.
+        horizon: Values forecast at once (M3: its group's).
+        input_length: Values a window reads; default six seasons or four horizons,
+            whichever is longer.
+        season_length: Periods per season; default from the dates (M3: its group's).
+        min_input_length: Observed values a training window needs; default a season.
+        group: The M3 group: `"monthly"`, `"quarterly"`, `"yearly"` or `"other"`.
+        path: The long-format file (`csv`, `parquet`).
+        id_column: The series column (None: one series).
+        time_column: The time column (None: rows in file order).
+        value_column: The value column.
+        fill: Fill missing values: `"interpolate"` or `"ffill"` (None: refuse them).
+        options: Options for a built-in source.
+        final_fit: Train on every value but the test part, with no validation part.
+        test_part: Keep each series' last `horizon` values as its test part.
+        epoch_windows: Training windows per epoch, about (None: every window once).
+        batch_size: Windows per batch.
+        seed: Seeds the batch order.
+        num_workers: DataLoader worker processes.
+        panel: The series themselves, in place of a file (the forecasting API).
+
+    Raises:
+        zoo.ConfigError: For an unknown source, a file source without `path`, or a
+            horizon or minimum input length out of range.
     """
 
     kind = "forecasting"

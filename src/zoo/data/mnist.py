@@ -21,7 +21,12 @@ MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # of the training pixels scaled to [0, 1
 
 
 def default_data_root() -> Path:
-    """$ZOO_DATA_ROOT, else the user's cache: never wherever the command happens to run."""
+    """Where MNIST is read (and downloaded) when no root is given.
+
+    Returns:
+        `$ZOO_DATA_ROOT`, else `$XDG_CACHE_HOME/zoo/data` (`~/.cache/zoo/data`): never
+        wherever the command happens to run.
+    """
     if os.environ.get(DATA_ROOT_ENV):
         return Path(os.environ[DATA_ROOT_ENV]).expanduser()
     cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
@@ -68,6 +73,22 @@ class MNISTDataModule(PixelImageDataModule):
     [0, 1] with shape (B, 1, 28, 28) on the device, and training batches (only they,
     whoever converts them) are optionally augmented there with small random shifts and
     rotations. Normalisation is the task's job (`normalization`).
+
+    Args:
+        root: The folder holding `MNIST/raw/` (torchvision's layout); default
+            `default_data_root()`.
+        batch_size: Images per batch.
+        val_size: Training images held out for validation (seeded).
+        augment: Shift and rotate training images at random.
+        max_shift: The largest shift, as a fraction of the image's side.
+        max_degrees: The largest rotation, in degrees.
+        download: Let torchvision download the files when they are missing.
+        seed: Seeds the split and the batch order.
+        num_workers: DataLoader worker processes.
+
+    Raises:
+        zoo.DataError: From `prepare_data`, when the files are missing (and cannot be
+            downloaded) or damaged; the message names the folder and the four files.
     """
 
     input_shape = (1, 28, 28)
@@ -114,31 +135,36 @@ class MNISTDataModule(PixelImageDataModule):
         raise DataError(missing_mnist_message(self.raw_folder, cause))
 
     def _load(self) -> None:
-        from torchvision.datasets.mnist import read_image_file, read_label_file
-
-        if not self.raw_folder.is_dir():
-            raise DataError(missing_mnist_message(self.raw_folder, None))
-        counts = {
-            name: check_idx_file(self.raw_folder / name, shape)
-            for name, shape in MNIST_FILES.items()
-        }
-        for split in ("train", "t10k"):
-            images, labels = (
-                counts[f"{split}-images-idx3-ubyte"],
-                counts[f"{split}-labels-idx1-ubyte"],
-            )
-            if images != labels:
-                raise DataError(
-                    f"MNIST in {self.raw_folder}: {images} {split} images "
-                    f"but {labels} labels; replace the files with a good copy"
-                )
-        images = read_image_file(str(self.raw_folder / "train-images-idx3-ubyte"))
-        labels = read_label_file(str(self.raw_folder / "train-labels-idx1-ubyte")).long()
+        images, labels = read_mnist(self.raw_folder, "train")
         order = torch.randperm(len(images), generator=torch.Generator().manual_seed(self.seed))
         val, train = order[: self.val_size], order[self.val_size :]
         self.train_set = TensorSet(images[train], labels[train])
         self.val_set = TensorSet(images[val], labels[val])
-        self.test_set = TensorSet(
-            read_image_file(str(self.raw_folder / "t10k-images-idx3-ubyte")),
-            read_label_file(str(self.raw_folder / "t10k-labels-idx1-ubyte")).long(),
+        self.test_set = TensorSet(*read_mnist(self.raw_folder, "t10k"))
+
+
+def read_mnist(raw: Path, split: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """The images (uint8, (N, 28, 28)) and labels (int64) of the MNIST `split` ("train" or
+    "t10k") in the folder `raw` (MNIST/raw/), its two files checked first."""
+    from torchvision.datasets.mnist import read_image_file, read_label_file  # slow to import
+
+    if not raw.is_dir():
+        raise DataError(missing_mnist_message(raw, None))
+    images_file, labels_file = (
+        raw / f"{split}-images-idx3-ubyte",
+        raw / f"{split}-labels-idx1-ubyte",
+    )
+    images = check_idx_file(images_file, MNIST_FILES[images_file.name])
+    labels = check_idx_file(labels_file, MNIST_FILES[labels_file.name])
+    if images != labels:
+        raise DataError(
+            f"MNIST in {raw}: {images} {split} images but {labels} labels; replace the files "
+            "with a good copy"
         )
+    return read_image_file(str(images_file)), read_label_file(str(labels_file)).long()
+
+
+def mnist_test_set(root: str | Path) -> tuple[torch.Tensor, torch.Tensor]:
+    """The official 10,000 MNIST test images (uint8, (N, 28, 28)) and labels under `root`
+    (a folder holding MNIST/raw/), as the data module's test set holds them."""
+    return read_mnist(Path(root).expanduser() / "MNIST" / "raw", "t10k")

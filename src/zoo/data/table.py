@@ -95,7 +95,7 @@ class TableData(ClassificationDataModule):
     def _read(self) -> pd.DataFrame:
         if self.frame is not None:
             return self.frame.reset_index(drop=True)
-        from zoo.forecasting.panel import read_long_frame  # CSV or Parquet, with zoo's errors
+        from zoo.timeseries.panel import read_long_frame  # CSV or Parquet, with zoo's errors
 
         return read_long_frame(self.path)
 

@@ -13,7 +13,14 @@ from torch.utils.data import DataLoader, Dataset, RandomSampler, default_collate
 
 
 class TensorSet(Dataset):
-    """Aligned tensors (inputs, targets, ...) indexed along their first dimension."""
+    """Aligned tensors (inputs, targets, ...) indexed along their first dimension.
+
+    Args:
+        *tensors: Tensors of one length; item i is the tuple of their i-th rows.
+
+    Raises:
+        ValueError: If the tensors' lengths differ.
+    """
 
     def __init__(self, *tensors: torch.Tensor) -> None:
         if len({len(t) for t in tensors}) != 1:
@@ -137,7 +144,13 @@ def stratified_split(
 
 
 class InMemoryDataModule(L.LightningDataModule):
-    """Holds `train_set`, `val_set` and `test_set` as `TensorSet`s, filled in `setup`."""
+    """Holds `train_set`, `val_set` and `test_set` as `TensorSet`s, filled in `setup`.
+
+    Args:
+        batch_size: Examples per batch.
+        seed: Seeds the split (where the data is split) and the training batches' order.
+        num_workers: DataLoader worker processes (0: batches cut in the main process).
+    """
 
     kind: str  # "classification" or "forecasting": which tasks can use this data
     train_set: TensorSet
@@ -192,7 +205,8 @@ class InMemoryDataModule(L.LightningDataModule):
 
 
 class ClassificationDataModule(InMemoryDataModule):
-    """Inputs of `input_shape` with integer labels 0..num_classes-1."""
+    """Inputs of `input_shape` with integer labels 0..num_classes-1 (the base of the toy
+    sets and MNIST; its arguments are `InMemoryDataModule`'s)."""
 
     kind = "classification"
 

@@ -1,5 +1,7 @@
 """Small classification sets generated in memory: the textbook cases for the perceptron."""
 
+from typing import Any
+
 import torch
 
 from zoo.data.tensors import ClassificationDataModule, TensorSet, split_sizes
@@ -30,9 +32,15 @@ class _GeneratedPoints(ClassificationDataModule):
 
 
 class LinearlySeparable(_GeneratedPoints):
-    """Uniform points in [-1, 1]^2 labelled by a fixed line, with a clear `margin` around it."""
+    """Uniform points in [-1, 1]^2 labelled by a fixed line, with a clear `margin` around it
+    (`data=separable`); split 70/15/15.
 
-    def __init__(self, margin: float = 0.1, **kwargs):
+    Args:
+        margin: Points closer to the line than this are left out.
+        **kwargs: `n_samples` (400), `batch_size` (32), `seed` (0).
+    """
+
+    def __init__(self, margin: float = 0.1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.margin = margin
 
@@ -51,9 +59,14 @@ class XOR(_GeneratedPoints):
     """Four Gaussian clusters at (+-1, +-1); the label is 1 where the signs differ.
 
     No line separates the classes, so a perceptron cannot learn it: Minsky and Papert's point.
+    `data=xor`; split 70/15/15.
+
+    Args:
+        noise: The clusters' standard deviation.
+        **kwargs: `n_samples` (400), `batch_size` (32), `seed` (0).
     """
 
-    def __init__(self, noise: float = 0.25, **kwargs):
+    def __init__(self, noise: float = 0.25, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.noise = noise
 
@@ -83,13 +96,20 @@ def primer_tensors(people: dict) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 class PrimerPeople(ClassificationDataModule):
-    """Four people to train on; Emily and Frank, never seen in training, to check on."""
+    """The primer's four people to train on (`data=primer`); Emily and Frank, never seen
+    in training, to check on. Inputs are (weight - 135 lb, height - 66 in); 1 = female.
+
+    Args:
+        batch_size: People per step (1: the primer's one at a time).
+        seed: Seeds the batch order.
+        **kwargs: `InMemoryDataModule`'s other arguments.
+    """
 
     input_shape = (2,)
     num_classes = 2
     class_names = ["male", "female"]
 
-    def __init__(self, batch_size: int = 1, seed: int = 0, **kwargs):
+    def __init__(self, batch_size: int = 1, seed: int = 0, **kwargs: Any) -> None:
         super().__init__(batch_size=batch_size, seed=seed, **kwargs)
 
     def setup(self, stage: str | None = None) -> None:

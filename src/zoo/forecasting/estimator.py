@@ -1,48 +1,53 @@
-"""`Forecaster`: zoo's forecasters in the shape of statsforecast and neuralforecast.
+"""`Forecaster`: zoo's models over a panel, in statsforecast's and neuralforecast's shape.
 
-    fc = Forecaster("rnn", horizon=18).fit(train_df)      # unique_id, ds, y
-    fc.predict(level=[80, 95])                            # unique_id, ds, rnn, rnn-lo-95, ...
-    fc.cross_validation(df, n_windows=3, step_size=6)     # unique_id, ds, cutoff, y, rnn, ...
+    fc = Forecaster(models=[RNN(), Theta(), AutoETS(), SeasonalNaive()], h=18)
+    fc.fit(train_df)                                   # unique_id, ds, y
+    fc.predict(level=[80, 95])                         # unique_id, ds, rnn, rnn-lo-95, ...
+    fc.cross_validation(df, n_windows=3, step_size=6)  # unique_id, ds, cutoff, y, rnn, ...
     fc.save("fc/"); Forecaster.load("fc/")
     Forecaster.from_weights("rnn-m3-monthly").predict(df)
 
-The estimator is a thin object over the code the command line runs: `fit` composes the
-same Hydra config as `scripts/train.py model=rnn data=csv` (recipe included; `overrides`
-as on the command line) and calls the same `zoo.train`, with the frame's panel in place of
-a file. Frequency and season length come from `ds` unless given. Lightning and Hydra are
-imported by `fit` only: forecasting from a saved or shipped network needs neither.
+scikit-learn's conventions: the constructor stores its arguments; `fit` reads the frame and
+sets what it learned in attributes ending in `_` (`freq_`, `season_length_`, `networks_`,
+`history_`); fitting again, on other data, starts over. The network trains through the same
+`zoo.train` as `zoo train model=rnn data=csv`; the baselines fit each series when they
+forecast. Lightning and Hydra load only when a network trains.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import tempfile
 from pathlib import Path
 
 import pandas as pd
-import torch
 
 from zoo.errors import ConfigError, DataError
-from zoo.forecasting.backtest import backtest, backtest_cutoffs, calibrate, calibration_windows
-from zoo.forecasting.forecasters import (
-    BASELINES,
-    HybridForecaster,
-    NetworkForecaster,
-    RefitForecaster,
-    baseline_forecaster,
+from zoo.forecasting.models import (
+    MODELS,
+    RNN,
+    SeasonalNaive,
+    TrainedNetwork,
+    network_method,
 )
-from zoo.forecasting.frequency import check_frequency, season_length_for
-from zoo.forecasting.intervals import DEFAULT_LEVELS, ConformalIntervals, check_levels
-from zoo.forecasting.metrics import seasonal_naive_scale
-from zoo.forecasting.output import forecast_frame
-from zoo.forecasting.panel import PYTHON_OPTIONS, Panel, panel_from_frame
+from zoo.forecasting.saved import HISTORY as SAVED_HISTORY
+from zoo.forecasting.saved import SETTINGS as SAVED_SETTINGS
+from zoo.forecasting.saved import read_saved, write_saved
+from zoo.timeseries.backtest import (
+    Backtest,
+    backtest,
+    backtest_cutoffs,
+    calibrate,
+    calibration_windows,
+)
+from zoo.timeseries.frequency import check_frequency, season_length_for
+from zoo.timeseries.intervals import DEFAULT_LEVELS, ConformalIntervals, check_levels
+from zoo.timeseries.methods import HybridMethod, RefitMethod
+from zoo.timeseries.metrics import seasonal_naive_scale
+from zoo.timeseries.output import forecast_frame
+from zoo.timeseries.panel import PYTHON_OPTIONS, Panel, panel_from_frame
 
 log = logging.getLogger(__name__)
-NETWORKS = ("rnn",)
-SAVED_SETTINGS = "forecaster.json"
-SAVED_NETWORK = "network.safetensors"
-SAVED_HISTORY = "history.parquet"
+PLAIN = (str, int, float, bool, type(None))
 
 
 def read_frame(
@@ -67,200 +72,202 @@ def read_frame(
 
 
 class Forecaster:
-    """One forecasting model over a panel: the global `"rnn"`, or a baseline
-    (`"SeasonalNaive"`, `"Theta"`, `"AutoETS"`, fitted per series by statsforecast or zoo).
+    """Several forecasting models over one panel; every frame it returns has a column per
+    model (its `alias`) and, at each interval level, `<alias>-lo-<level>` and
+    `<alias>-hi-<level>`.
 
-    `horizon` is the number of periods forecast; `freq` (a pandas frequency) and
-    `season_length` are inferred from the dates of the frame given to `fit` when left out
-    (integer times need `season_length`). `levels` are the prediction intervals' levels
-    (%); the network's are calibrated when it trains (conformal, from forecasts of periods
-    it did not train on), a baseline's by a backtest on the series it forecasts.
-    `overrides` are Hydra overrides for the network's training, as for `scripts/train.py`
-    (`["trainer.max_epochs=6", "model.hidden_size=64"]`); `output_dir` keeps its run folder
-    (checkpoints, TensorBoard), a temporary one otherwise. `alias` names the output column
-    (default: the model's name).
+    Args:
+        models: `RNN(...)`, `SeasonalNaive()`, `Theta()`, `AutoETS()` (zoo.forecasting),
+            each alias once.
+        h: the number of periods forecast.
+        freq: the series' pandas frequency; None infers it from `ds` at `fit`.
+        season_length: None takes the frequency's usual one (monthly 12, quarterly 4, ...);
+            integer times need it.
+        levels: the levels (%) the networks' conformal intervals are calibrated at when they
+            train (from forecasts of periods they did not train on).
+
+    Raises:
+        ConfigError: at `fit` (or a method that needs no fit), for a model or setting zoo
+            cannot use, naming it.
     """
 
     def __init__(
         self,
-        model: str = "rnn",
-        horizon: int | None = None,
+        models: list,
+        h: int | None = None,
         *,
         freq: str | None = None,
         season_length: int | None = None,
-        levels=DEFAULT_LEVELS,
-        overrides: list[str] | tuple[str, ...] = (),
-        output_dir: str | Path | None = None,
-        alias: str | None = None,
-        quiet: bool = True,
+        levels: tuple | list = DEFAULT_LEVELS,
     ) -> None:
-        if model not in (*NETWORKS, *BASELINES):
-            raise ConfigError(
-                f"unknown forecaster {model!r}; choose one of: {', '.join((*NETWORKS, *BASELINES))}"
-            )
-        if horizon is not None and (
-            isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1
-        ):
-            raise ConfigError(f"horizon must be a whole number >= 1, not {horizon!r}")
-        self.model = model
-        self.horizon = horizon
+        self.models = models
+        self.h = h
         self.freq = freq
         self.season_length = season_length
-        self.levels = check_levels(levels)
-        self.overrides = list(overrides)
-        self.output_dir = None if output_dir is None else Path(output_dir)
-        self.alias = alias or model
-        self.quiet = quiet
-        self.network: torch.nn.Module | None = None
-        self.network_kwargs: dict | None = None  # its constructor's, to rebuild it
-        self.intervals: ConformalIntervals | None = None
-        self.history: Panel | None = None
-        self.metrics: dict[str, float] = {}
-        self.run_dir: Path | None = None
+        self.levels = levels
 
     def __repr__(self) -> str:
-        state = "fitted" if self.history is not None or self.network is not None else "unfitted"
-        return (
-            f"Forecaster({self.model!r}, horizon={self.horizon}, freq={self.freq!r}, "
-            f"season_length={self.season_length}, {state})"
-        )
+        fitted = "fitted" if hasattr(self, "freq_") else "unfitted"
+        return f"Forecaster(models={self.models!r}, h={self.h}, freq={self.freq!r}, {fitted})"
+
+    # -- checks ---------------------------------------------------------------------------------
+
+    def _check_params(self) -> None:
+        models = list(self.models) if isinstance(self.models, list | tuple) else None
+        if not models:
+            raise ConfigError(
+                "models must be a non-empty list such as [RNN(), Theta()] "
+                f"(zoo.forecasting), not {self.models!r}"
+            )
+        for model in models:
+            if not isinstance(model, RNN | SeasonalNaive):
+                raise ConfigError(
+                    f"{model!r} is not a zoo model; use RNN(), SeasonalNaive(), Theta() or "
+                    "AutoETS() from zoo.forecasting"
+                )
+        aliases = [m.alias for m in models]
+        repeated = sorted({a for a in aliases if aliases.count(a) > 1})
+        if repeated:
+            raise ConfigError(f"each model needs its own alias; repeated: {repeated}")
+        if isinstance(self.h, bool) or not isinstance(self.h, int) or self.h < 1:
+            raise ConfigError(
+                f"h (periods to forecast) must be a whole number >= 1, not {self.h!r}"
+            )
+        check_levels(self.levels)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "freq_"):
+            raise ConfigError("this Forecaster is not fitted: call fit(df) first")
+
+    @property
+    def _networks(self) -> list[RNN]:
+        return [m for m in self.models if isinstance(m, RNN)]
 
     # -- fitting --------------------------------------------------------------------------------
 
     def fit(self, df, id_col="unique_id", time_col="ds", target_col="y", fill=None) -> Forecaster:
-        """Learn from every value of the frame's series (the last `horizon` of each are the
-        network's validation part); returns self."""
+        """Learn from every value of the frame's series (the last `h` of each are the
+        networks' validation part); returns self. Fitting again starts over."""
+        self._check_params()
         panel = read_frame(df, id_col, time_col, target_col, fill)
         self._settle_time(panel)
-        if self.model in NETWORKS:
-            self.network, self.intervals, self.metrics, self.run_dir = self._train(panel)
-        self.history = panel
+        self.networks_ = {
+            m.alias: m.fit(panel, self.h, self.season_length_, self.levels) for m in self._networks
+        }
+        self.history_ = panel
         return self
 
     def _settle_time(self, panel: Panel) -> None:
-        if self.horizon is None:
-            raise ConfigError("Forecaster needs horizon=N, the number of periods to forecast")
+        """`freq_` and `season_length_` of `panel` (the constructor's when given)."""
         if self.freq is not None and panel.freq is not None:
             check_frequency(self.freq, panel.freq, "this Forecaster")
-        self.freq = self.freq or panel.freq
-        self.season_length = season_length_for(panel.step, self.season_length, "the frame")
-        log.info("frequency %s, season length %d", self.freq or "integer times", self.season_length)
-
-    def _train(self, panel: Panel, output_dir: Path | None = None):
-        """Train the network on `panel` as `scripts/train.py model=rnn data=csv` would."""
-        from zoo.configs import CONF_DIR, compose_config
-        from zoo.data import PanelDataModule
-        from zoo.runs.training import train
-
-        output_dir = output_dir or self.output_dir or Path(tempfile.mkdtemp(prefix="zoo-fc-"))
-        overrides = [
-            "model=rnn",
-            "data=csv",
-            f"data.horizon={self.horizon}",
-            f"data.season_length={self.season_length}",
-            "data.test_part=false",
-            "test=false",
-            f"quiet={str(self.quiet).lower()}",
-            f"task.interval_levels=[{','.join(f'{x:g}' for x in self.levels)}]",
-            *self.overrides,
-            f"output_dir={output_dir}",
-        ]
-        cfg = compose_config(CONF_DIR, overrides)
-        datamodule = PanelDataModule.from_config(cfg.data, panel=panel)
-        metrics = train(cfg, datamodule=datamodule)
-        checkpoints = output_dir / "checkpoints"
-        best = sorted(checkpoints.glob("best-*.ckpt"))
-        path = (
-            best[-1] if best and cfg.get("test_checkpoint") == "best" else checkpoints / "last.ckpt"
+        panel.check_horizon(self.h)  # dates pandas can hold, before any training
+        self.freq_ = self.freq or panel.freq
+        self.season_length_ = season_length_for(panel.step, self.season_length, "the frame")
+        log.info(
+            "frequency %s, season length %d", self.freq_ or "integer times", self.season_length_
         )
-        network, self.network_kwargs, intervals, _ = _read_forecaster_checkpoint(path)
-        return network, intervals, metrics, output_dir
 
     # -- forecasting ----------------------------------------------------------------------------
 
     def predict(
         self,
-        df=None,
-        level=None,
+        df: pd.DataFrame | None = None,
+        level: list | None = None,
         *,
+        hybrid: bool = False,
+        force_freq: bool = False,
         id_col="unique_id",
         time_col="ds",
         target_col="y",
         fill=None,
-        hybrid: bool = False,
-        force_freq: bool = False,
     ) -> pd.DataFrame:
-        """The next `horizon` periods of every series: of the fitted frame, or of `df` (other
-        series, or the same ones with newer values: the network reads their last values).
+        """The next `h` periods of every series: of the fitted frame, or of `df` (other
+        series, or the same ones with newer values: a network reads their last values).
 
-        Returns `unique_id, ds, <alias>` and, at each of `level`, `<alias>-lo-<level>` and
-        `<alias>-hi-<level>`. `hybrid=True` (the network only) returns the RNN + Theta
-        hybrid in a column `<alias>+Theta`, without intervals. Series of another frequency
-        than the network's are refused unless `force_freq`.
+        Args:
+            df: the series to forecast (unique_id, ds, y); None: the fitted frame.
+            level: interval levels (%) to return, e.g. [80, 95]; a network's must be among
+                those it was calibrated at, a baseline's are calibrated on `df`'s series.
+            hybrid: add `<rnn alias>+Theta`, the mean of the network's and Theta's forecasts
+                (no intervals).
+            force_freq: forecast series of another frequency than the networks trained on.
+
+        Returns:
+            unique_id, ds, a column per model and its interval bounds.
+
+        Raises:
+            ConfigError: unfitted, a network without intervals asked for them, or a frame
+                of another frequency.
+            DataError: a frame zoo cannot read (named rows and series).
         """
+        self._check_fitted()
         panel = self._panel_to_forecast(df, id_col, time_col, target_col, fill, force_freq)
-        levels = check_levels(level or ())
-        forecaster = self._forecaster()
+        levels = check_levels(() if level is None else level)
+        methods = self._methods()
+        forecasts, bounds = {}, {}
+        scale = seasonal_naive_scale(panel.values, panel.indptr, self.season_length_)
+        for alias, method in methods.items():
+            forecasts[alias] = method(panel, self.h)
+            if levels:
+                intervals = self._intervals(alias, method, panel, levels)
+                bounds[alias] = intervals.bounds(forecasts[alias], scale)
         if hybrid:
-            if self.network is None:
-                raise ConfigError(
-                    "hybrid=True averages a network with Theta: use Forecaster('rnn')"
-                )
-            forecast = HybridForecaster(forecaster, self.season_length)(panel, self.horizon)
-            return forecast_frame(panel, {f"{self.alias}+Theta": forecast})
-        forecast = forecaster(panel, self.horizon)
-        bounds = {}
-        if levels:
-            intervals = self._intervals(forecaster, panel, levels)
-            scale = seasonal_naive_scale(panel.values, panel.indptr, self.season_length)
-            bounds = {self.alias: intervals.bounds(forecast, scale)}
-        return forecast_frame(panel, {self.alias: forecast}, bounds)
+            alias = self._hybrid_network()
+            hybrid_method = HybridMethod(methods[alias], self.season_length_)
+            forecasts[f"{alias}+Theta"] = hybrid_method(panel, self.h)
+        return forecast_frame(panel, forecasts, bounds)
 
     def _panel_to_forecast(self, df, id_col, time_col, target_col, fill, force_freq) -> Panel:
-        if self.network is None and self.history is None:
-            raise ConfigError("this Forecaster is not fitted: call fit(df) first")
         if df is None:
-            if self.history is None:
+            if getattr(self, "history_", None) is None:
                 raise ConfigError("give the series to forecast: predict(df)")
-            return self.history
+            return self.history_
         panel = read_frame(df, id_col, time_col, target_col, fill)
-        if self.network is not None:
-            check_frequency(self.freq, panel.freq, f"the {self.alias} network", force_freq)
-        if self.season_length is None:
-            self.season_length = season_length_for(panel.step, None, "the frame")
+        for alias in self.networks_:
+            check_frequency(self.freq_, panel.freq, f"the {alias} network", force_freq)
         return panel
 
-    def forecaster(self, refit: bool = False):
-        """This model as a panel forecaster (`zoo.forecasting.forecasters`): the fitted
-        network reused, or with `refit` trained anew on each history it is given."""
-        if refit and self.model in NETWORKS:
-            folder = Path(tempfile.mkdtemp(prefix="zoo-refit-"))
-            runs = iter(range(10**6))
-            return RefitForecaster(
-                lambda history: self._train(history, folder / f"fit{next(runs)}")[0]
+    def _methods(self, refit: bool = False) -> dict:
+        """{alias: forecasting method}: a network reused as fitted (or, with `refit`, trained
+        anew on each history it is given), a baseline fitted to each history."""
+        methods = {}
+        for model in self.models:
+            if not isinstance(model, RNN):
+                methods[model.alias] = model.method(self.season_length_)
+            elif refit:
+                methods[model.alias] = RefitMethod(
+                    lambda history, m=model: (
+                        m.fit(history, self.h, self.season_length_, self.levels).network
+                    )
+                )
+            else:
+                methods[model.alias] = network_method(self.networks_[model.alias], model.alias)
+        return methods
+
+    def _hybrid_network(self) -> str:
+        networks = [m.alias for m in self._networks]
+        if len(networks) != 1:
+            raise ConfigError(
+                f"hybrid=True averages one network with Theta; this Forecaster has {networks}"
             )
-        return self._forecaster()
+        return networks[0]
 
-    def _forecaster(self):
-        if self.network is not None:
-            return NetworkForecaster(self.network, f"the {self.alias} network")
-        return baseline_forecaster(self.model, self.season_length)
-
-    def _intervals(self, forecaster, panel: Panel, levels) -> ConformalIntervals:
-        """The intervals at `levels`: the network's stored ones, or a baseline's calibrated
-        on `panel` (values it has not forecast yet)."""
-        if self.network is not None:
-            if self.intervals is None:
+    def _intervals(self, alias: str, method, panel: Panel, levels) -> ConformalIntervals:
+        """The intervals at `levels`: a network's stored ones, or a baseline's calibrated on
+        `panel` (values it has not forecast yet)."""
+        if alias in self.networks_:
+            intervals = self.networks_[alias].intervals
+            if intervals is None:
                 raise ConfigError(
-                    f"the {self.alias} network has no prediction intervals (too few forecasts "
+                    f"the {alias} network has no prediction intervals (too few forecasts "
                     "to calibrate them when it trained); predict without level"
                 )
-            return self.intervals.select(levels)
-        # a baseline: conformal scores of its own backtest on the series it forecasts
-        windows = max(2, calibration_windows(len(panel), self.horizon))
-        return calibrate(
-            forecaster, panel, self.horizon, self.season_length, windows, step=1, levels=levels
-        )
+            return intervals.select(levels)
+        windows = max(2, calibration_windows(len(panel), self.h))
+        return calibrate(method, panel, self.h, self.season_length_, windows, step=1, levels=levels)
+
+    # -- backtests ------------------------------------------------------------------------------
 
     def cross_validation(
         self,
@@ -270,216 +277,238 @@ class Forecaster:
         level=None,
         refit: bool = False,
         *,
+        hybrid: bool = False,
         id_col="unique_id",
         time_col="ds",
         target_col="y",
         fill=None,
     ) -> pd.DataFrame:
-        """Rolling-origin forecasts of `df`: `unique_id, ds, cutoff, y, <alias>` and the
-        interval columns, as statsforecast and neuralforecast write them.
+        """Rolling-origin forecasts of `df`: `unique_id, ds, cutoff, y`, a column per model
+        and the interval columns, as statsforecast and neuralforecast write them. The frame
+        of `backtest`, which says more."""
+        return self.backtest(
+            df, n_windows, step_size, level, refit, hybrid=hybrid, id_col=id_col,
+            time_col=time_col, target_col=target_col, fill=fill,
+        ).frame  # fmt: skip
 
-        The network is reused as fitted unless `refit` (trained anew on each cutoff's
-        history, a whole training per cutoff): cutoffs inside the data it trained on are
-        in-sample for a reused network. Its intervals are those it was fitted with; a
-        baseline's are calibrated on the values before the first cutoff.
+    def backtest(
+        self,
+        df,
+        n_windows: int = 3,
+        step_size: int | None = None,
+        level=None,
+        refit: bool = False,
+        *,
+        hybrid: bool = False,
+        progress: bool = False,
+        id_col="unique_id",
+        time_col="ds",
+        target_col="y",
+        fill=None,
+    ) -> Backtest:
+        """The rolling-origin backtest behind `cross_validation` and `zoo backtest`: its
+        frame and a summary per model (sMAPE, MASE, each level's coverage and width).
+
+        `n_windows` cutoffs `step_size` apart (default: h), the last ending h periods before
+        each series' end; every model forecasts each series from the values before the
+        cutoff alone. Networks are reused as fitted unless `refit` (a whole training per
+        cutoff): cutoffs inside the data a network trained on are in-sample for it.
+        Intervals, the policy: a reused network's are those it carries (none if it has
+        none); a refitted network's, a baseline's and the hybrid's (with `refit` only) are
+        calibrated by their own backtest on the values before the first cutoff. A model that
+        cannot have intervals gets none, with a warning saying why.
         """
         panel = read_frame(df, id_col, time_col, target_col, fill)
-        if self.network is None and self.model in NETWORKS and not refit:
-            raise ConfigError("fit the network first, or pass refit=True")
-        if self.horizon is None or self.season_length is None:
+        if not hasattr(self, "freq_"):
+            if self._networks and not refit:
+                raise ConfigError("fit the networks first, or pass refit=True")
+            self._check_params()
             self._settle_time(panel)
-        levels = check_levels(level or ())
-        step = step_size or self.horizon
-        forecaster = self.forecaster(refit)
+            self.networks_, self.history_ = {}, None
+        if step_size is not None and (
+            isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1
+        ):
+            raise ConfigError(f"step_size must be a whole number >= 1, not {step_size!r}")
+        levels = check_levels(() if level is None else level)
+        step = step_size or self.h
+        methods = self._methods(refit)
+        if hybrid:
+            alias = self._hybrid_network()
+            methods[f"{alias}+Theta"] = HybridMethod(methods[alias], self.season_length_)
         intervals = {}
         if levels:
-            if self.model in NETWORKS:
-                if self.intervals is None:
-                    raise ConfigError(f"the {self.alias} network has no prediction intervals")
-                intervals[self.alias] = self.intervals.select(levels)
-            else:
-                first = backtest_cutoffs(panel.lengths, self.horizon, n_windows, step)[:, 0]
-                before = panel.split_at(first)[0]
-                intervals[self.alias] = self._intervals(forecaster, before, levels)
-        result = backtest(
-            panel,
-            {self.alias: forecaster},
-            self.horizon,
-            self.season_length,
-            n_windows,
-            step,
-            intervals,
+            first = backtest_cutoffs(panel.lengths, self.h, n_windows, step)[:, 0]
+            before = panel.split_at(first)[0]
+            for alias, method in methods.items():
+                if found := self._backtest_intervals(alias, method, before, levels, refit, step):
+                    intervals[alias] = found
+        return backtest(
+            panel, methods, self.h, self.season_length_, n_windows, step, intervals, progress
         )
-        return result.frame
+
+    def _backtest_intervals(self, alias, method, before, levels, refit, step):
+        if not refit and alias.endswith("+Theta"):
+            log.warning(
+                "no intervals for %s without refit: the reused network has trained on the "
+                "calibration windows, so they would be too narrow",
+                alias,
+            )
+            return None
+        if not refit and alias in self.networks_:
+            stored = self.networks_[alias].intervals
+            if stored is None:
+                log.warning("the %s network carries no intervals: none for it", alias)
+                return None
+            return stored.select([lv for lv in levels if lv in stored.levels] or stored.levels)
+        try:
+            return calibrate(method, before, self.h, self.season_length_, step=step, levels=levels)
+        except ConfigError as error:
+            log.warning("no intervals for %s: %s", alias, error)
+            return None
 
     # -- files ----------------------------------------------------------------------------------
 
     def save(self, path: str | Path) -> Path:
-        """Write the fitted forecaster to folder `path` (settings as JSON, the network as
-        safetensors, the fitted series as Parquet: no pickle); refuses to overwrite."""
-        from safetensors.torch import save_file
-
-        if self.network is None and self.history is None:
-            raise ConfigError("nothing to save: fit the Forecaster first")
-        folder = Path(path)
-        if (folder / SAVED_SETTINGS).exists():
-            raise ConfigError(
-                f"{folder} already holds a saved Forecaster; choose another path "
-                "(nothing was overwritten)"
-            )
-        folder.mkdir(parents=True, exist_ok=True)
+        """Write the fitted Forecaster into the new folder `path`: settings as JSON, each
+        network as safetensors, the fitted series as Parquet (no pickle). All of it or
+        nothing (`zoo.forecasting.saved`): a `path` that is a file or a folder holding
+        anything is refused (nothing is overwritten)."""
+        self._check_fitted()
         settings = {
-            "model": self.model,
-            "horizon": self.horizon,
-            "freq": self.freq,
-            "season_length": self.season_length,
-            "levels": list(self.levels),
-            "overrides": self.overrides,
-            "alias": self.alias,
-            "metrics": self.metrics,
-            "intervals": None if self.intervals is None else self.intervals.to_state(),
-            "network": None,
+            "models": [model_state(m) for m in self.models],
+            "h": self.h,
+            "freq": self.freq_,
+            "season_length": self.season_length_,
+            "levels": list(check_levels(self.levels)),
+            "networks": {},
         }
-        if self.network is not None:
-            settings["network"] = {"name": "rnn", "kwargs": self.network_kwargs}
-            state = {k: v.contiguous() for k, v in self.network.state_dict().items()}
-            save_file(state, folder / SAVED_NETWORK)
-        if self.history is not None:
-            self.history.to_frame().to_parquet(folder / SAVED_HISTORY)
-        (folder / SAVED_SETTINGS).write_text(json.dumps(settings, indent=1))
-        return folder
+        weights = {}
+        for i, (alias, trained) in enumerate(self.networks_.items()):
+            file = f"network-{i}.safetensors"
+            weights[file] = trained.network.state_dict()
+            settings["networks"][alias] = {
+                "name": "rnn",
+                "kwargs": trained.arguments,
+                "file": file,
+                "intervals": None if trained.intervals is None else trained.intervals.to_state(),
+                "metrics": trained.metrics or {},
+            }
+        history = None if self.history_ is None else self.history_.to_frame()
+        return write_saved(path, settings, weights, history)
 
     @classmethod
     def load(cls, path: str | Path) -> Forecaster:
-        """A Forecaster saved by `save`: plain JSON, safetensors and Parquet are read; the
-        network is rebuilt from zoo's registry by name, never from code in the files."""
-        from zoo.models import create_model
+        """A Forecaster saved by `save`: plain JSON, safetensors and Parquet are read and
+        checked before anything is built (`zoo.forecasting.saved.read_saved`); every
+        network is rebuilt from zoo's registry by name, never from code in the files.
+
+        Raises:
+            DataError: no saved Forecaster there, or one that is damaged or names code.
+        """
+        from zoo.models import build
 
         folder = Path(path)
-        try:
-            settings = json.loads((folder / SAVED_SETTINGS).read_text())
-        except FileNotFoundError:
-            raise DataError(f"no saved Forecaster at {folder} (no {SAVED_SETTINGS})") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise DataError(f"{folder / SAVED_SETTINGS} is not valid JSON: {error}") from None
+        where = folder / SAVED_SETTINGS
+        settings, weights, history = read_saved(folder)
         try:
             fc = cls(
-                settings["model"],
-                settings["horizon"],
-                freq=settings["freq"],
-                season_length=settings["season_length"],
-                levels=settings["levels"],
-                overrides=settings["overrides"],
-                alias=settings["alias"],
+                [model_from_state(m, where) for m in settings["models"]],
+                settings["h"],
+                freq=settings.get("freq"),
+                season_length=settings.get("season_length"),
+                levels=settings.get("levels") or DEFAULT_LEVELS,
             )
-            fc.metrics = dict(settings.get("metrics") or {})
-            if settings.get("intervals"):
-                fc.intervals = ConformalIntervals.from_state(settings["intervals"])
-            network = settings.get("network")
-            if network is not None:
-                if network.get("name") not in NETWORKS or not isinstance(
-                    network.get("kwargs"), dict
-                ):
-                    raise DataError(
-                        f"{folder / SAVED_SETTINGS}: unknown network {network.get('name')!r}"
-                    )
-                fc.network_kwargs = network["kwargs"]
-                fc.network = _load_network(
-                    create_model(network["name"], **network["kwargs"]), folder / SAVED_NETWORK
-                )
-        except (KeyError, TypeError, ValueError) as error:
-            raise DataError(
-                f"{folder / SAVED_SETTINGS} is not a saved Forecaster: {error}"
-            ) from None
-        if (folder / SAVED_HISTORY).exists():
-            fc.history = read_frame(
-                pd.read_parquet(folder / SAVED_HISTORY), source=str(folder / SAVED_HISTORY)
+            fc._check_params()
+        except (TypeError, ValueError) as error:
+            raise DataError(f"{where} is not a saved Forecaster: {error!r}") from None
+        except ConfigError as error:
+            raise DataError(f"{where}: {error}") from None
+        fc.freq_, fc.season_length_ = settings.get("freq"), settings.get("season_length")
+        fc.networks_ = {}
+        for alias, state in settings["networks"].items():
+            source = str(folder / state["file"])
+            network = build(state["name"], state["kwargs"], weights[alias], source=source)
+            intervals = state.get("intervals")
+            fc.networks_[alias] = TrainedNetwork(
+                network,
+                state["kwargs"],
+                None if intervals is None else ConformalIntervals.from_state(intervals),
+                dict(state.get("metrics") or {}),
             )
+        missing = [m.alias for m in fc._networks if m.alias not in fc.networks_]
+        if missing:
+            raise DataError(f"{where}: no saved network for {missing}")
+        fc.history_ = None
+        if history is not None:
+            fc.history_ = read_frame(history, source=str(folder / SAVED_HISTORY))
         return fc
 
     @classmethod
-    def from_weights(cls, name: str = "rnn-m3-monthly", alias: str | None = None) -> Forecaster:
-        """The forecaster shipped with zoo (`zoo.list_weights("rnn")`), ready to predict:
-        no training. Its card records the frequency and the values it can serve."""
-        from zoo.weights import get_weights
+    def from_weights(
+        cls, name: str = "rnn-m3-monthly", alias: str = "rnn", models: list | tuple = ()
+    ) -> Forecaster:
+        """The network shipped with zoo (`zoo.list_weights("rnn")`), ready to predict (no
+        training), beside the baseline `models` if given; its card records the frequency
+        and the values it can serve."""
+        from zoo.models import get_weights
 
         weights = get_weights(name, model="rnn")
-        network, intervals = weights.build(), weights.intervals()
-        fc = cls(
-            "rnn",
-            network.horizon,
-            freq=weights.meta.get("freq"),
-            season_length=network.season_length,
-            levels=intervals.levels if intervals else DEFAULT_LEVELS,
-            alias=alias,
-        )
-        fc.network, fc.intervals = network, intervals
-        fc.network_kwargs = dict(weights.meta["model_kwargs"])
-        fc.overrides = network_overrides(fc.network_kwargs)
-        return fc
+        network = weights.build()
+        trained = TrainedNetwork(network, dict(weights.meta["model_kwargs"]), weights.intervals())
+        return cls.fitted_with(trained, weights.meta.get("freq"), alias, models)
 
     @classmethod
-    def from_checkpoint(cls, path: str | Path, alias: str | None = None) -> Forecaster:
-        """The network of a checkpoint written by `scripts/train.py model=rnn ...`, with the
-        intervals and frequency it recorded (read safely: tensors and plain values only)."""
-        network, kwargs, intervals, freq = _read_forecaster_checkpoint(path)
-        fc = cls(
-            "rnn",
-            network.horizon,
-            freq=freq,
-            season_length=network.season_length,
-            levels=intervals.levels if intervals else DEFAULT_LEVELS,
-            alias=alias,
-        )
-        fc.network, fc.network_kwargs, fc.intervals = network, kwargs, intervals
-        fc.overrides = network_overrides(fc.network_kwargs)
+    def from_checkpoint(
+        cls, path: str | Path, alias: str = "rnn", models: list | tuple = ()
+    ) -> Forecaster:
+        """The network of a checkpoint written by `zoo train model=rnn ...`, with the
+        intervals and frequency it recorded (read safely: tensors and plain values only),
+        beside the baseline `models` if given."""
+        from zoo.runs.checkpoints import network_of, read_checkpoint
+
+        checkpoint = read_checkpoint(path)
+        network = network_of(checkpoint)
+        if not hasattr(network, "horizon"):
+            raise ConfigError(f"{path} holds a {type(network).__name__}, not a forecaster")
+        hparams = checkpoint["hyper_parameters"]
+        state = checkpoint.get("zoo_intervals")
+        intervals = None if state is None else ConformalIntervals.from_state(state)
+        trained = TrainedNetwork(network, dict(hparams["model_kwargs"]), intervals)
+        return cls.fitted_with(trained, hparams.get("freq"), alias, models)
+
+    @classmethod
+    def fitted_with(
+        cls, trained: TrainedNetwork, freq: str | None, alias: str, models: list | tuple = ()
+    ) -> Forecaster:
+        """A Forecaster of the trained network (as an `RNN` that would train a network like
+        it again: `cross_validation(refit=True)`) and the baseline `models`."""
+        if any(isinstance(m, RNN) for m in models):
+            raise ConfigError("models beside a trained network are baselines: no RNN()")
+        network = trained.network
+        levels = trained.intervals.levels if trained.intervals else DEFAULT_LEVELS
+        fc = cls([RNN.like(trained.arguments, alias), *models], network.horizon, freq=freq,
+                 season_length=network.season_length, levels=levels)  # fmt: skip
+        fc._check_params()
+        fc.freq_, fc.season_length_ = freq, network.season_length
+        fc.networks_, fc.history_ = {alias: trained}, None
         return fc
 
 
-DATA_SIZES = ("input_length", "min_input_length")  # the data module's keys for them
-DERIVED = ("horizon", "season_length", "scaling")  # set by fit from the frame
+def model_state(model) -> dict:
+    """A model's plain settings, as `save` writes them."""
+    if isinstance(model, RNN):
+        params = model.get_params() | {"output_dir": None}
+        return {"model": "rnn", **{k: v for k, v in params.items() if v is not None}}
+    return {"model": type(model).__name__, "alias": model.alias}
 
 
-def network_overrides(kwargs: dict) -> list[str]:
-    """Hydra overrides that train a network like the one of `kwargs` (a refit), from plain
-    values only: nothing read from a run folder's config is instantiated."""
-    overrides = []
-    for key, value in kwargs.items():
-        if key in DERIVED:
-            continue
-        group = "data" if key in DATA_SIZES else "model"
-        text = str(value).lower() if isinstance(value, bool) else str(value)
-        overrides.append(f"{group}.{key}={text}")
-    return overrides
-
-
-def _read_forecaster_checkpoint(path):
-    """(network, its constructor's arguments, intervals or None, frequency or None) of a
-    forecaster's checkpoint, read once."""
-    from zoo.runs.checkpoints import network_of, read_checkpoint
-
-    checkpoint = read_checkpoint(path)
-    network = network_of(checkpoint)
-    if not hasattr(network, "horizon"):
-        raise ConfigError(f"{path} holds a {type(network).__name__}, not a forecaster")
-    hparams = checkpoint["hyper_parameters"]
-    state = checkpoint.get("zoo_intervals")
-    intervals = None if state is None else ConformalIntervals.from_state(state)
-    return network, dict(hparams["model_kwargs"]), intervals, hparams.get("freq")
-
-
-def _load_network(model: torch.nn.Module, path: Path) -> torch.nn.Module:
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    try:
-        state = load_file(path)
-    except (FileNotFoundError, SafetensorError, OSError) as error:
-        raise DataError(f"{path} is not a readable safetensors file: {error}") from None
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as error:
-        raise DataError(
-            f"{path} does not fit the saved network: {str(error).splitlines()[0]}"
-        ) from None
-    return model.eval()
+def model_from_state(state: dict, where: Path):
+    """The model of `model_state`'s dict: zoo's model classes by name, plain values only."""
+    state = dict(state)
+    kind = state.pop("model", None)
+    if kind not in MODELS:
+        raise DataError(f"{where}: unknown model {kind!r}; zoo's are {', '.join(MODELS)}")
+    bad = {k: v for k, v in state.items() if not isinstance(v, PLAIN)}
+    if bad:
+        raise DataError(f"{where}: model {kind} settings must be plain values, not {bad}")
+    return MODELS[kind](**state)

@@ -11,7 +11,7 @@ import pandas as pd
 import torch
 
 from zoo.errors import ConfigError
-from zoo.forecasting.panel import Panel
+from zoo.timeseries.panel import Panel
 
 BOUND = re.compile(r"^(?P<model>.+)-(?P<side>lo|hi)-(?P<level>\d+(\.\d+)?)$")
 
@@ -23,10 +23,15 @@ def plot_forecasts(
     path: str | Path,
     model: str | None = None,
     history_shown: int = 120,
+    replace: bool = True,
 ) -> Path:
     """A grid of the series `ids`: their recent `history`, the forecasts of the long-format
     frame `forecasts` (column `model`, default its first model column) after it, and the
-    bands of its `<model>-lo/hi-<level>` columns; saved at `path`."""
+    bands of its `<model>-lo/hi-<level>` columns; saved at `path` (as its suffix says, PNG
+    by default) whole or not at all, replacing a file there unless `replace=False`. A `y`
+    column in `forecasts` (what happened, as in a cross-validation frame) is drawn as the
+    truth."""
+    from zoo.files import write_file
     from zoo.plots import forecast_grid
 
     columns = [c for c in forecasts.columns if c not in ("unique_id", "ds", "cutoff", "y")]
@@ -51,7 +56,8 @@ def plot_forecasts(
             level: (values[f"{model}-lo-{level:g}"], values[f"{model}-hi-{level:g}"])
             for level in levels
         }
-        panels.append((name, history.series(i)[-shown:], values[model], None, bands, times))
+        truth = torch.as_tensor(np.asarray(part["y"], dtype=np.float32)) if "y" in part else None
+        panels.append((name, history.series(i)[-shown:], values[model], truth, bands, times))
     figure = forecast_grid(panels, columns=min(3, len(panels)))
-    figure.savefig(path)
-    return Path(path)
+    kind = Path(path).suffix[1:].lower() or "png"
+    return write_file(path, lambda f: figure.savefig(f, format=kind), replace=replace)

@@ -7,6 +7,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from zoo.models.registry import register_model
+from zoo.models.weights import DIGIT_OUTPUT, MNIST_DATA, Weights, WeightsEnum
+from zoo.transforms import DigitImages
 
 
 def averaging_matrix(size_in: int, size_out: int) -> torch.Tensor:
@@ -60,7 +62,24 @@ def conv_block(in_channels: int, out_channels: int, pool: bool = False) -> nn.Se
     )
 
 
-@register_model("cnn")
+class CNN_Weights(WeightsEnum):  # torchvision's naming: <Model>_Weights.<DATA>
+    MNIST = Weights(
+        model="cnn",
+        name="mnist",
+        title="CNN 32-64-128 on MNIST (the default recipe)",
+        data=MNIST_DATA + ". Training images randomly shifted and rotated (augment=true)",
+        recipe=("model=cnn",),
+        transform=DigitImages,
+        output=DIGIT_OUTPUT,
+        evaluation="mnist",
+        targets={"test/acc": (">=", 0.996)},
+        tolerance={"test/acc": 0.002},
+        sha256="0ab9ab76f1ee8e6103a2f95847ccdf68961d986d469d09b0dcdbbbfe87fc1fe6",
+    )
+    DEFAULT = MNIST  # an alias: the best weights of this model, as torchvision's
+
+
+@register_model("cnn", weights=CNN_Weights)
 class CNN(nn.Module):
     """Stages of `convs_per_stage` conv blocks, each stage halving the resolution.
 
@@ -68,6 +87,14 @@ class CNN(nn.Module):
     average-pooled to `pool_size` x `pool_size` (1: global pooling; more keeps the layout of
     the strokes, which digits need) and feeds, through dropout, a linear classifier, so
     any input size works.
+
+    Args:
+        in_channels: Channels of the input images (1 for MNIST).
+        num_classes: Classes to tell apart.
+        channels: Output channels of each stage; each stage halves the resolution.
+        convs_per_stage: 3x3 conv blocks (convolution, batch norm, ReLU) per stage.
+        dropout: Dropout before the linear classifier.
+        pool_size: Side of the average-pooled last feature map (1: global pooling).
     """
 
     input_layout = ("C", "H", "W")  # of one example: images only
@@ -98,4 +125,13 @@ class CNN(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(self.features(x))  # (B, C, H, W) -> (B, num_classes)
+        """Class scores of normalised images.
+
+        Args:
+            x: (B, in_channels, H, W) images, normalised as in training
+                (`weights.transforms()` does it for the shipped weights).
+
+        Returns:
+            (B, num_classes) logits.
+        """
+        return self.classifier(self.features(x))

@@ -10,6 +10,7 @@ from zoo.devices import resolve_precision
 from zoo.errors import ConfigError, DataError
 from zoo.runs.checkpoints import load_task
 from zoo.runs.training import silence_lightning
+from zoo.trust import nested_keys
 
 
 def run_config(ckpt_path: str | Path) -> DictConfig:
@@ -38,20 +39,10 @@ def data_module_from_run(data: DictConfig, source: str):
             f"{source}: data._target_ is {target!r}, not one of zoo's data modules "
             f"({', '.join(sorted(classes))}); a run folder may only name those"
         )
-    for key, _ in _nested_items(settings, "data"):
-        if key.rsplit(".", 1)[-1].startswith("_"):
-            raise ConfigError(f"{source}: {key} is not a plain setting; refused (nothing was run)")
+    for path, key in nested_keys(settings, "data"):
+        if key.startswith("_"):  # stricter than Hydra's keys: a data module's are plain
+            raise ConfigError(f"{source}: {path} is not a plain setting; refused (nothing was run)")
     return classes[target](**settings)
-
-
-def _nested_items(value, prefix: str):
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield f"{prefix}.{key}", item
-            yield from _nested_items(item, f"{prefix}.{key}")
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _nested_items(item, f"{prefix}[{i}]")
 
 
 def evaluate(

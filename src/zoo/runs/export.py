@@ -9,12 +9,14 @@ reads a full window of `input_length` observed values.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
+from zoo.files import write_file
 from zoo.inputs import normalise
 
 if TYPE_CHECKING:
@@ -45,22 +47,26 @@ def example_input(task: L.LightningModule, batch: int = 2) -> torch.Tensor:
 
 
 def export_torchscript(task: L.LightningModule, path: str | Path) -> nn.Module:
+    """TorchScript, written as a new file (an existing one is refused, never replaced)."""
     network = ExportedNetwork(task).eval()
     scripted = torch.jit.trace(network, example_input(task))
-    scripted.save(str(path))
+    buffer = io.BytesIO()
+    torch.jit.save(scripted, buffer)
+    write_file(path, buffer.getbuffer())
     return scripted
 
 
 def export_onnx(task: L.LightningModule, path: str | Path) -> None:
-    """ONNX with a dynamic batch dimension (input "input", output "output")."""
+    """ONNX with a dynamic batch dimension (input "input", output "output"), written as a
+    new file."""
     network = ExportedNetwork(task).eval()
     batch = torch.export.Dim("batch", min=1)
-    torch.onnx.export(
+    program = torch.onnx.export(
         network,
         (example_input(task),),
-        str(path),
         dynamo=True,
         input_names=["input"],
         output_names=["output"],
         dynamic_shapes=({0: batch},),
     )
+    write_file(path, program.model_proto.SerializeToString())

@@ -1,14 +1,19 @@
 """`train(cfg)`: compose data, network, task, logger and trainer from a Hydra config, and fit."""
 
+import io
 import json
 import logging
 import math
 import os
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import lightning as L
 import torch
 from hydra.utils import get_class, instantiate
+from lightning.fabric.plugins import TorchCheckpointIO
 from lightning.pytorch.callbacks import ModelCheckpoint, RichProgressBar, Timer
 from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
@@ -18,16 +23,37 @@ from zoo.configs import check_values, refuse_existing_run
 from zoo.data.tensors import InMemoryDataModule
 from zoo.devices import resolve_precision
 from zoo.errors import ConfigError, ZooError
+from zoo.files import FULL, disk_full, write_file
 from zoo.models import model_arguments
 from zoo.runs.checkpoints import check_resumable, read_checkpoint
+from zoo.timeseries.backtest import calibrate, calibration_windows
+from zoo.timeseries.intervals import MIN_CALIBRATION, ConformalIntervals
+from zoo.timeseries.methods import NetworkMethod
 
 log = logging.getLogger(__name__)
 
 
 def silence_lightning() -> None:
-    """Only warnings from Lightning's loggers (no device banner, no tips): library use."""
+    """Only warnings from Lightning's loggers (no device banner, no tips): library use. Nor
+    torch's deprecation of a class Lightning still uses, which a user cannot act on."""
     for name in ("lightning.pytorch", "lightning.fabric", "lightning"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", r".*isinstance\(treespec, LeafSpec\)", FutureWarning)
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Checkpoints written whole or not at all (`zoo.files.write_file`): in a temporary file
+    of their own folder, flushed to the disk, then renamed over the old one. Killing a run
+    while it overwrites last.ckpt leaves the old file; a full disk stops with zoo's message
+    and leaves the earlier checkpoints as they were. (Lightning's own writer copies the file
+    into place when the temporary folder is on another disk, truncating the old one first.)"""
+
+    def save_checkpoint(self, checkpoint: dict, path, storage_options=None) -> None:
+        if storage_options is not None or "://" in str(path):  # remote storage: Lightning's
+            return super().save_checkpoint(checkpoint, path, storage_options)
+        buffer = io.BytesIO()
+        torch.save(checkpoint, buffer)
+        write_file(path, buffer.getbuffer(), replace=True)
 
 
 def build_task(cfg: DictConfig, datamodule: InMemoryDataModule) -> L.LightningModule:
@@ -102,19 +128,63 @@ def check_run_folder(output_dir: Path, ckpt_path=None, overwrite: bool = False) 
         raise ConfigError(f"cannot write the run folder {output_dir}: {error.strerror}") from None
 
 
+@dataclass
+class Run:
+    """What `train` trained: the task (in memory, with the network its `model`), its final
+    metrics, its run folder and the checkpoint the test read (None: the weights as training
+    left them, also in `last.ckpt`)."""
+
+    task: L.LightningModule
+    metrics: dict[str, float]
+    output_dir: Path
+    tested_checkpoint: Path | None
+
+    @property
+    def network(self) -> torch.nn.Module:
+        """The trained network (the tested checkpoint's weights when one was tested)."""
+        return self.task.model
+
+
 def train(
     cfg: DictConfig,
     extra_callbacks: list | None = None,
     datamodule: InMemoryDataModule | None = None,
-) -> dict[str, float]:
-    """Fit (and test) as `cfg` says; return the final metrics. Everything lands in output_dir.
+) -> Run:
+    """Train (and test) as a composed config says: what `zoo train` does.
 
-    `datamodule`, when given, is the data in place of `cfg.data`'s (the Python API passes a
-    panel that way; `cfg.data` still says its settings).
+    Everything the run writes lands in `cfg.output_dir`: `config.yaml`, checkpoints,
+    TensorBoard logs and `metrics.json`. Settings are checked before any work. A forecaster
+    whose validation part gives too few forecasts to calibrate intervals (one series, a
+    few) has them calibrated first, so that every checkpoint is written once, with them
+    (`calibrate_by_refit`).
+
+    Args:
+        cfg: A composed training config, as `zoo.configs.compose_config(CONF_DIR,
+            [overrides])` returns it (the same overrides as on the command line).
+        extra_callbacks: Lightning callbacks to add to the config's own.
+        datamodule: Data in place of `cfg.data`'s (the forecasting API passes a panel
+            that way; `cfg.data` still says its settings).
+
+    Returns:
+        The `Run`: the trained task and network in memory, the final metrics (such as
+        `{"val/acc": 0.97, "test/acc": 1.0, ...}`, with `time/fit_s`, and `time/test_s`
+        when the run tests), the run folder and the tested checkpoint.
+
+    Raises:
+        zoo.ConfigError: For a setting that is not allowed, a model that cannot train on
+            the data or task, or a run folder that already holds a run (unless resumed or
+            `overwrite=true`).
+        zoo.DataError: For data that is missing or malformed.
     """
     output_dir, precision, settings = start_run(cfg)
     datamodule = datamodule if datamodule is not None else build(cfg.data)
     task = build_task(cfg, datamodule)
+    if hasattr(task, "needs_rolling_calibration") and task.needs_rolling_calibration(
+        len(datamodule.load_history()), datamodule.has_validation
+    ):
+        with preserved_random_state():  # the run trains as it would without calibrating
+            task.intervals = calibrate_by_refit(cfg, datamodule, task)
+        task.calibrated = True
     record_data_found(output_dir, settings, datamodule)
     loggers = _instantiate_all(cfg.get("logger"))
     callbacks, timer = run_callbacks(cfg, datamodule, extra_callbacks)
@@ -127,6 +197,7 @@ def train(
         enable_progress_bar=not cfg.quiet
         and any(isinstance(c, RichProgressBar) for c in callbacks),
         enable_model_summary=not cfg.quiet,
+        plugins=[AtomicCheckpointIO()],
     )
     if cfg.get("ckpt_path"):
         check_resumable(cfg.ckpt_path, task)
@@ -137,18 +208,34 @@ def train(
         if v.numel() == 1 and not k.endswith("_step")
     }
     metrics["time/fit_s"] = timer.time_elapsed("train")
-    if getattr(task, "needs_rolling_calibration", False):
-        calibrate_by_refit(cfg, datamodule, task, output_dir / "checkpoints")
+    checkpoint = tested_checkpoint(callbacks, cfg.get("test_checkpoint", "best"))
     if cfg.test:
-        checkpoint = tested_checkpoint(callbacks, cfg.get("test_checkpoint", "best"))
         results = trainer.test(
             task, datamodule=datamodule, ckpt_path=checkpoint, verbose=not cfg.quiet
         )
         metrics.update({k: float(v) for k, v in results[0].items()})
         metrics["time/test_s"] = timer.time_elapsed("test")
+    elif checkpoint is not None:  # the run's network is the one it would have tested
+        task.load_state_dict(read_checkpoint(checkpoint)["state_dict"])
     if trainer.is_global_zero:
         record_run(cfg, output_dir, settings, metrics, loggers)
-    return metrics
+    return Run(task.eval(), metrics, output_dir, None if checkpoint is None else Path(checkpoint))
+
+
+@contextmanager
+def preserved_random_state():
+    """Python's, numpy's and torch's random states as they were before the block."""
+    import random
+
+    import numpy as np
+
+    states = random.getstate(), np.random.get_state(), torch.random.get_rng_state()
+    try:
+        yield
+    finally:
+        random.setstate(states[0])
+        np.random.set_state(states[1])
+        torch.random.set_rng_state(states[2])
 
 
 def start_run(cfg: DictConfig) -> tuple[Path, str, dict]:
@@ -160,15 +247,16 @@ def start_run(cfg: DictConfig) -> tuple[Path, str, dict]:
     output_dir = Path(cfg.output_dir)
     if cfg.get("ckpt_path"):  # a file that is no zoo checkpoint stops before anything is written
         read_checkpoint(cfg.ckpt_path)
-    if int(os.environ.get("LOCAL_RANK", 0)) == 0 and int(os.environ.get("NODE_RANK", 0)) == 0:
-        # DDP's other processes rerun this into the folder rank 0 has just begun
+    first = first_process()
+    if first:  # DDP's other processes rerun this into the folder the first one has begun
         check_run_folder(output_dir, cfg.get("ckpt_path"), cfg.get("overwrite", False))
     else:
         output_dir.mkdir(parents=True, exist_ok=True)
     precision = trainer_precision(cfg)
     settings = OmegaConf.to_container(cfg, resolve=True)
     settings["trainer"]["precision"] = precision  # what the run used, not "auto"
-    (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(settings))
+    if first:  # written once: another process writing it first made the check refuse the run
+        write_file(output_dir / "config.yaml", OmegaConf.to_yaml(settings), replace=True)
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     if cfg.get("matmul_precision"):
         torch.set_float32_matmul_precision(cfg.matmul_precision)
@@ -180,9 +268,15 @@ def record_data_found(output_dir: Path, settings: dict, datamodule) -> None:
     table's classes and features: the data module's `found`) to the run's config.yaml, as
     `dataset`; read from the data, so known only once the task is sized for it."""
     found = getattr(datamodule, "found", None)
-    if found:
+    if found and first_process():
         settings["dataset"] = found
-        (output_dir / "config.yaml").write_text(OmegaConf.to_yaml(settings))
+        write_file(output_dir / "config.yaml", OmegaConf.to_yaml(settings), replace=True)
+
+
+def first_process() -> bool:
+    """Whether this is the one process (of DDP's, on every node) that writes a run's files;
+    known before Lightning's Trainer exists, from the variables its launcher sets."""
+    return int(os.environ.get("LOCAL_RANK", 0)) == 0 and int(os.environ.get("NODE_RANK", 0)) == 0
 
 
 def run_callbacks(cfg: DictConfig, datamodule, extra: list | None) -> tuple[list, Timer]:
@@ -204,6 +298,10 @@ def fit(trainer: L.Trainer, task, datamodule, ckpt_path, output_dir: Path) -> No
     """`trainer.fit`, with Ctrl+C turned into zoo's message (Lightning exits quietly)."""
     try:
         trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path)
+    except OSError as error:  # a full disk met by a writer that is not zoo's (TensorBoard's)
+        if error.errno not in FULL:
+            raise
+        raise disk_full(output_dir, "the run's logs", after="its checkpoints are intact") from None
     except SystemExit:  # Lightning exits after Ctrl+C (its own notice is silenced by quiet)
         if not trainer.interrupted:
             raise
@@ -234,7 +332,8 @@ def record_run(cfg, output_dir: Path, settings: dict, metrics: dict, loggers: li
             )
             logger.finalize("success")
     finite = {k: v if math.isfinite(v) else None for k, v in metrics.items()}  # JSON: null
-    (output_dir / "metrics.json").write_text(json.dumps(finite, indent=1, sort_keys=True))
+    metrics_text = json.dumps(finite, indent=1, sort_keys=True)
+    write_file(output_dir / "metrics.json", metrics_text, replace=True)
     if not cfg.quiet:
         report(output_dir, metrics)
 
@@ -258,22 +357,17 @@ def report(output_dir: Path, metrics: dict[str, float]) -> None:
 CALIBRATION_SCORES = 50  # per horizon step, when the series allow (at least MIN_CALIBRATION)
 
 
-def calibrate_by_refit(cfg: DictConfig, datamodule, task, checkpoints: Path) -> None:
-    """Conformal intervals for a forecaster whose validation part gave too few scores (one
-    series, or a few), stored in its checkpoints.
+def calibrate_by_refit(cfg: DictConfig, datamodule, task) -> ConformalIntervals | None:
+    """Conformal intervals for a forecaster whose validation part gives too few scores (one
+    series, or a few); None (with a warning) when the series are too short for them.
 
     A second network, trained as `cfg` says on each series but its last `horizon + k - 1`
     values, forecasts the `k` rolling windows (one step apart) that follow its training
     data; their errors calibrate the intervals (statsforecast's `ConformalIntervals` idea,
-    refitted once). Refitted, not reused: the trained network has learnt from those windows,
-    so its errors there would be too small and its intervals too narrow.
+    refitted once). Refitted, not reused: the trained network learns from those windows, so
+    its errors there would be too small and its intervals too narrow. The refit does not
+    depend on the run's network, so it trains first, into `<run folder>/calibration`.
     """
-    from zoo.data import PanelDataModule
-    from zoo.forecasting.backtest import calibrate, calibration_windows
-    from zoo.forecasting.forecasters import NetworkForecaster
-    from zoo.forecasting.intervals import MIN_CALIBRATION
-    from zoo.runs.checkpoints import load_model
-
     history, H = datamodule.load_history(), datamodule.horizon
     needed = datamodule.min_input_length + 2 * H + (0 if datamodule.final_fit else H)
     chosen = k = None
@@ -290,7 +384,7 @@ def calibrate_by_refit(cfg: DictConfig, datamodule, task, checkpoints: Path) -> 
             needed,
             k,
         )
-        return
+        return None
     history = history.select(chosen)
     start = history.lengths - (H + k - 1)
     log.info(
@@ -300,18 +394,13 @@ def calibrate_by_refit(cfg: DictConfig, datamodule, task, checkpoints: Path) -> 
         len(history),
     )
     settings = datamodule.settings() | {"test_part": False}
-    refit_data = PanelDataModule(**settings, panel=history.split_at(start)[0])
+    refit_data = type(datamodule)(**settings, panel=history.split_at(start)[0])
     refit_cfg = OmegaConf.create(OmegaConf.to_container(cfg, resolve=False))
     refit_cfg.output_dir = str(Path(cfg.output_dir) / "calibration")
     refit_cfg.test, refit_cfg.quiet, refit_cfg.logger = False, True, None
     refit_cfg.task.interval_levels = []
-    train(refit_cfg, datamodule=refit_data)
-    refit = load_model(Path(refit_cfg.output_dir) / "checkpoints" / "last.ckpt")
+    refit = train(refit_cfg, datamodule=refit_data).network
     levels = task.hparams.interval_levels
-    task.intervals = calibrate(
-        NetworkForecaster(refit), history, H, datamodule.season_length, k, step=1, levels=levels
+    return calibrate(
+        NetworkMethod(refit), history, H, datamodule.season_length, k, step=1, levels=levels
     )
-    for path in checkpoints.glob("*.ckpt"):
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-        checkpoint["zoo_intervals"] = task.intervals.to_state()
-        torch.save(checkpoint, path)

@@ -87,7 +87,7 @@ def tune(
         trial_cfg.output_dir = str(base_dir / f"trial_{trial.number:03d}")
         trial_cfg.quiet = True
         trial_cfg.test = False
-        metrics = train(trial_cfg, extra_callbacks=[PruneOnValidation(trial, monitor)])
+        metrics = train(trial_cfg, extra_callbacks=[PruneOnValidation(trial, monitor)]).metrics
         value = metrics.get(monitor, math.nan)
         if not math.isfinite(value):
             raise optuna.TrialPruned(f"{monitor} is {value}")

@@ -24,6 +24,26 @@ class ClassificationTask(ZooTask):
     (one-hot) targets; `"cross_entropy"` is the usual choice for anything bigger.
     Inputs are normalised here, `(x - input_mean) / input_std`, so callers feed raw values.
     `channels_last` keeps images and convolution weights in NHWC layout (a speed choice).
+
+    Args:
+        model_name: The network's registry name.
+        model_kwargs: Its constructor's arguments.
+        loss: `"cross_entropy"` or the primer's `"mse"`.
+        optimizer: `"sgd"`, `"adam"` or `"adamw"`.
+        lr: The (peak) learning rate.
+        momentum: SGD's momentum.
+        weight_decay: Weight decay.
+        scheduler: `"onecycle"`, `"cosine"` or None (a constant rate).
+        cycle_momentum: With `"onecycle"`, also cycle the momentum (0.95 to 0.85).
+        label_smoothing: Cross-entropy's label smoothing.
+        input_mean: Subtracted from raw inputs.
+        input_std: Raw inputs are divided by it, after the mean.
+        class_names: The classes' labels, for figures and checkpoints.
+        input_shape: One raw example's shape, such as `[1, 28, 28]`.
+        channels_last: Keep images in NHWC layout.
+
+    Raises:
+        ValueError: For an unknown loss.
     """
 
     data_kind = "classification"
@@ -72,14 +92,28 @@ class ClassificationTask(ZooTask):
         self._example: torch.Tensor | None = None  # a test digit, for the feature maps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Raw inputs -> logits, (B, 1) for two classes else (B, num_classes)."""
+        """Logits of raw inputs (normalised here).
+
+        Args:
+            x: (B, ...) raw inputs, such as images with pixels in [0, 1].
+
+        Returns:
+            (B, 1) logits for two classes, else (B, num_classes).
+        """
         x = normalise(x, self.hparams.input_mean, self.hparams.input_std)
         if self.hparams.channels_last and x.dim() == 4:
             x = x.contiguous(memory_format=torch.channels_last)
         return self.model(x)
 
     def probabilities(self, logits: torch.Tensor) -> torch.Tensor:
-        """(B, num_classes) class probabilities (`zoo.inputs.class_probabilities`)."""
+        """Class probabilities of logits (`zoo.inputs.class_probabilities`).
+
+        Args:
+            logits: What `forward` returned.
+
+        Returns:
+            (B, num_classes) probabilities (two columns for two classes too).
+        """
         return class_probabilities(logits)
 
     def loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

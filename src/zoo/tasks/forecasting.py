@@ -8,22 +8,23 @@ import torch.nn.functional as F
 from torchmetrics import Metric
 
 from zoo.errors import ConfigError
-from zoo.forecasting.intervals import (
+from zoo.models import create_model
+from zoo.tasks.base import ZooTask
+from zoo.tasks.summaries import log_figure
+from zoo.timeseries.intervals import (
     DEFAULT_LEVELS,
+    MIN_CALIBRATION,
     ConformalIntervals,
     check_levels,
     coverage_and_width,
 )
-from zoo.forecasting.metrics import (
+from zoo.timeseries.metrics import (
     TOTALS,
     panel_figures,
     panel_totals,
     smape,
     window_seasonal_scale,
 )
-from zoo.models import create_model
-from zoo.tasks.base import ZooTask
-from zoo.tasks.summaries import log_figure
 
 SCALED_LOSSES = {"mae": F.l1_loss, "mse": F.mse_loss, "huber": F.smooth_l1_loss}
 LOSSES = (*SCALED_LOSSES, "mase", "smape")
@@ -37,12 +38,28 @@ class ForecastingTask(ZooTask):
     `y`, the `series` number and, for validation and test, each series' MASE `scale`. The
     loss compares forecasts and targets in the network's scaled space (for log scaling, an
     L1 loss there is a relative error, like sMAPE). Validation and test log the panel means
-    of sMAPE, MASE and MAPE, and MAE and RMSE over all values (`zoo.forecasting.metrics`).
+    of sMAPE, MASE and MAPE, and MAE and RMSE over all values (`zoo.timeseries.metrics`).
 
     Every validation pass also calibrates conformal prediction intervals at
-    `interval_levels` (`zoo.forecasting.intervals`) from the validation forecasts, which the network
+    `interval_levels` (`zoo.timeseries.intervals`) from the validation forecasts, which the network
     made for periods it never trained on; they are saved in the checkpoint, and the test
     logs their coverage and mean width.
+
+    Args:
+        model_name: The network's registry name (`"rnn"`).
+        model_kwargs: Its constructor's arguments.
+        loss: In the scaled space: `"mae"`, `"mse"`, `"huber"`, `"mase"` or `"smape"`.
+        optimizer: `"sgd"`, `"adam"` or `"adamw"`.
+        lr: The (peak) learning rate.
+        weight_decay: Weight decay.
+        scheduler: `"onecycle"`, `"cosine"` or None.
+        series_ids_shown: The series drawn in TensorBoard's test figure.
+        interval_levels: The prediction intervals' levels, in percent.
+        freq: The series' frequency (pandas alias), recorded in checkpoints.
+
+    Raises:
+        ValueError: For an unknown loss.
+        zoo.ConfigError: For an interval level outside (0, 100).
     """
 
     data_kind = "forecasting"
@@ -69,14 +86,17 @@ class ForecastingTask(ZooTask):
         self.val_metrics = PanelForecastMetrics()
         self.test_metrics = PanelForecastMetrics()
         self.intervals: ConformalIntervals | None = None
+        self.calibrated = False  # True: intervals set before fitting, not from validation
         self._calibration: list[tuple[torch.Tensor, ...]] = []
         self._coverage: list[tuple[torch.Tensor, ...]] = []
         self._shown: list[tuple] = []
 
-    @property
-    def needs_rolling_calibration(self) -> bool:
-        """True when intervals are wanted but validation gave too few forecasts for them."""
-        return bool(self.hparams.interval_levels) and self.intervals is None
+    def needs_rolling_calibration(self, series: int, has_validation: bool) -> bool:
+        """True when intervals are wanted but a validation part of `series` windows (one per
+        series) cannot give the forecasts to calibrate them: training then calibrates them
+        on rolling windows before it fits (`zoo.runs.training.calibrate_by_refit`)."""
+        wanted = bool(self.hparams.interval_levels)
+        return wanted and (not has_validation or series < MIN_CALIBRATION)
 
     @property
     def interval_space(self) -> str:
@@ -84,7 +104,15 @@ class ForecastingTask(ZooTask):
         return "log" if self.model.scaling == "log" else "scaled"
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-        """(B, input_length) raw values -> (B, horizon) raw forecasts."""
+        """Raw forecasts of raw windows (the network's `forward`).
+
+        Args:
+            x: (B, input_length) raw values, latest last.
+            mask: (B, input_length) True where a value is observed; default all.
+
+        Returns:
+            (B, horizon) forecasts.
+        """
         return self.model(x, mask)
 
     def _step(self, batch, stage: str):
@@ -124,12 +152,14 @@ class ForecastingTask(ZooTask):
     def _log_panel_metrics(self, stage: str) -> None:
         metrics = getattr(self, f"{stage}_metrics")
         for name, value in metrics.compute().items():
-            self.log(f"{stage}/{name}", value, prog_bar=name in ("smape", "mase"))
+            self.log(  # computed over every process already; the same value on each
+                f"{stage}/{name}", value, prog_bar=name in ("smape", "mase"), sync_dist=True
+            )
         metrics.reset()
 
     def on_validation_epoch_end(self) -> None:
         self._log_panel_metrics("val")
-        if self._calibration and not self.trainer.sanity_checking:
+        if self._calibration and not self.trainer.sanity_checking and not self.calibrated:
             forecast, truth, scale = (
                 self.all_gather(torch.cat(parts)).reshape(-1, *torch.cat(parts).shape[1:])
                 for parts in zip(*self._calibration, strict=True)
@@ -209,7 +239,7 @@ class ForecastingTask(ZooTask):
 
 class PanelForecastMetrics(Metric):
     """Panel means of sMAPE, MASE and MAPE, plus MAE and RMSE over all forecast values
-    (`zoo.forecasting.metrics.panel_totals`), reduced by summing across batches and DDP
+    (`zoo.timeseries.metrics.panel_totals`), reduced by summing across batches and DDP
     processes: the exact panel figure whatever the batching."""
 
     full_state_update = False

@@ -23,6 +23,15 @@ def perceptron_rule(model: Perceptron, x: torch.Tensor, y: torch.Tensor, lr: flo
     corrected, and checking resumes after it. That is exactly the one-at-a-time rule, but
     the host waits for the device once per mistake, not once per example. It runs in fp32,
     under autocast too: a threshold decision must not depend on bf16 rounding.
+
+    Args:
+        model: The perceptron, updated in place.
+        x: (B, ...) inputs, as the model reads them (normalised).
+        y: (B,) labels.
+        lr: The learning rate: how much of an input a mistake adds or subtracts.
+
+    Returns:
+        The number of mistakes (0: every example was already right).
     """
     w, b = model.linear.weight, model.linear.bias  # (units, D), (units,)
     x = x.flatten(1).to(w.dtype)
@@ -74,7 +83,17 @@ class PerceptronRule(torch.optim.Optimizer):
 
 
 def perceptron_criterion(scores: torch.Tensor, y: torch.Tensor, num_classes: int) -> torch.Tensor:
-    """The loss whose stochastic gradient step is the perceptron rule (0 when all correct)."""
+    """The loss whose stochastic gradient step is the perceptron rule; what the perceptron
+    task logs as its loss.
+
+    Args:
+        scores: (B, 1) or (B, num_classes) scores of a `Perceptron`.
+        y: (B,) labels.
+        num_classes: The perceptron's classes.
+
+    Returns:
+        The mean criterion, 0 when every example is right.
+    """
     if num_classes == 2:
         t = y.float() * 2 - 1
         return torch.relu(-t * scores[:, 0]).mean()
@@ -86,6 +105,18 @@ class PerceptronTask(ZooTask):
     """Fits a `Perceptron` with the perceptron rule; logs its criterion as the loss.
 
     Scores and updates are computed in fp32 whatever the trainer's precision.
+
+    Args:
+        model_name: The network's registry name (`"perceptron"`).
+        model_kwargs: Its constructor's arguments.
+        lr: The rule's learning rate.
+        input_mean: Subtracted from raw inputs.
+        input_std: Raw inputs are divided by it, after the mean.
+        class_names: The classes' labels.
+        input_shape: One raw example's shape.
+
+    Raises:
+        zoo.ConfigError: If the model is not a perceptron.
     """
 
     data_kind = "classification"

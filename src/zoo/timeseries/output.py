@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from zoo.forecasting.panel import Panel
+from zoo.timeseries.panel import Panel
 
 
 def interval_columns(model: str, level: float) -> tuple[str, str]:

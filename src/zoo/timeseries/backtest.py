@@ -6,7 +6,7 @@ the next `horizon` values are the truth (statsforecast's `cross_validation` layo
 `test_size = horizon + step * (n_windows - 1)` values at the end of each series).
 
 The statistical baselines are fitted anew on each cutoff's history by their nature. A
-trained network is reused as it is (`NetworkForecaster`) unless it is a `RefitForecaster`:
+trained network is reused as it is (`NetworkMethod`) unless it is a `RefitMethod`:
 refitting a global network costs a whole training per cutoff, and a reused network only
 reads each cutoff's history, so no forecast sees the data at or after its cutoff. Its
 forecasts from cutoffs inside its own training data are in-sample for its weights, though:
@@ -15,6 +15,7 @@ backtest a trained network on cutoffs after the data it trained on, or refit.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,17 +23,17 @@ import pandas as pd
 import torch
 
 from zoo.errors import ConfigError
-from zoo.forecasting.forecasters import PanelForecaster
-from zoo.forecasting.intervals import (
+from zoo.timeseries.intervals import (
     DEFAULT_LEVELS,
     MIN_CALIBRATION,
     ConformalIntervals,
     coverage_and_width,
     interval_space,
 )
-from zoo.forecasting.metrics import panel_means, seasonal_naive_scale
-from zoo.forecasting.output import model_columns
-from zoo.forecasting.panel import Panel
+from zoo.timeseries.methods import Method
+from zoo.timeseries.metrics import panel_means, seasonal_naive_scale
+from zoo.timeseries.output import model_columns
+from zoo.timeseries.panel import Panel
 
 
 def values_needed(horizon: int, n_windows: int, step: int, min_history: int = 2) -> int:
@@ -45,8 +46,9 @@ def backtest_cutoffs(
     lengths: torch.Tensor, horizon: int, n_windows: int, step: int, min_history: int = 2
 ) -> torch.Tensor:
     """(series, n_windows) cutoffs: the number of values each window's forecast may read."""
-    if n_windows < 1 or step < 1 or horizon < 1:
-        raise ConfigError("n_windows, step and horizon must be positive")
+    for name, value in (("horizon", horizon), ("n_windows", n_windows), ("step", step)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ConfigError(f"{name} must be a whole number >= 1, not {value!r}")
     needed = values_needed(horizon, n_windows, step, min_history)
     too_short = lengths < needed
     if too_short.any():
@@ -85,7 +87,7 @@ class Backtest:
 
 def backtest(
     panel: Panel,
-    forecasters: dict[str, PanelForecaster],
+    forecasters: dict[str, Method],
     horizon: int,
     season_length: int,
     n_windows: int = 3,
@@ -94,7 +96,7 @@ def backtest(
     progress: bool = False,
 ) -> Backtest:
     """Forecast every series of `panel` from each cutoff with every forecaster; see above."""
-    step = step or horizon
+    step = horizon if step is None else step
     cutoffs = backtest_cutoffs(panel.lengths, horizon, n_windows, step)
     intervals = intervals or {}
     frames, windows = [], []
@@ -153,7 +155,7 @@ def calibration_windows(series: int, horizon: int, wanted: int = MIN_CALIBRATION
 
 
 def calibrate(
-    forecaster: PanelForecaster,
+    forecaster: Method,
     history: Panel,
     horizon: int,
     season_length: int,
@@ -165,7 +167,7 @@ def calibrate(
     not trained on, such as those before a backtest's first cutoff): the last `n_windows`
     cutoffs before its end, `step` apart, on the series long enough for them (the others
     add no scores). Fewer than `MIN_CALIBRATION` scores per step raise a ConfigError."""
-    step = step or horizon
+    step = horizon if step is None else step
     needed = values_needed(horizon, n_windows, step)
     long_enough = history.lengths >= needed
     if int(long_enough.sum()) * n_windows < MIN_CALIBRATION:

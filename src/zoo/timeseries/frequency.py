@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from zoo.errors import ConfigError
+from zoo.errors import ConfigError, DataError, ZooError
 
 # period -> (its usual season length, the pandas offsets that have it)
 PERIODS = {
@@ -21,6 +21,22 @@ PERIODS = {
     "business day": (5, ("BusinessDay",)),
     "hour": (24, ("Hour",)),
 }
+
+
+def checked_frequency(freq, source: str, error: type[ZooError] = DataError) -> str | None:
+    """`freq` if it is None (integer times) or a pandas frequency ("MS", "W-SUN"), else zoo's
+    `error` naming `source`, where it was read or given."""
+    if freq is None:
+        return None
+    try:
+        if not isinstance(freq, str):
+            raise ValueError
+        pd.tseries.frequencies.to_offset(freq)
+    except ValueError:
+        raise error(
+            f"{source}: freq {freq!r} is not a pandas frequency (such as MS, QS-DEC, W-SUN, D, h)"
+        ) from None
+    return freq
 
 
 def period_of(step: object) -> str | None:

@@ -1,10 +1,13 @@
 """Making the shipped weights: a training run's network to a safetensors file and its card.
 
-`scripts/make_weights.py` trains each entry of `zoo.weights` with its recipe (an ordinary
-`scripts/train.py` run), exports the network of the run's checkpoint, measures it on its
-test data in float32 and in the storage dtype the entry asks for (kept only where the
-figures hold), and writes `<model>-<name>.safetensors` and `<model>-<name>.json`.
-The tests measure the shipped files with the same functions.
+Build tooling, not part of the installed package (zoo never imports it):
+`scripts/make_weights.py` trains each registered entry (`zoo.list_weights()`) with its recipe
+(an ordinary `scripts/train.py` run), exports the network of the run's checkpoint, measures
+it on its test data in float32 and in the storage dtype the entry asks for (kept only where
+the figures hold), and writes `<model>-<name>.safetensors` and `<model>-<name>.json`.
+`make_weights.py --check` and the tests measure the shipped files with the same functions.
+Imported by its plain name: the scripts/ folder is on the path of the scripts run from it
+(the tests put it there too).
 """
 
 from __future__ import annotations
@@ -13,17 +16,26 @@ import datetime
 import hashlib
 import json
 import platform
+import sys
 from pathlib import Path
 
 import torch
+from omegaconf import OmegaConf
+from safetensors.torch import save
 from torch import nn
 
+import zoo
+from zoo.data.mnist import mnist_test_set
+from zoo.data.toy import PRIMER_NEW_PEOPLE, PRIMER_PEOPLE, PRIMER_SHIFT
 from zoo.errors import DataError
+from zoo.files import write_file
 from zoo.inputs import predicted_classes
-from zoo.models import create_model
-from zoo.runs.checkpoints import read_checkpoint
-from zoo.weights.record import Weights
-from zoo.weights.transforms import DigitImages, PrimerFeatures, SeriesWindow
+from zoo.models import Weights, build, weights_enums
+from zoo.runs.checkpoints import network_parts, read_checkpoint
+from zoo.timeseries.methods import forecast_panel
+from zoo.timeseries.metrics import panel_means, seasonal_naive_scale
+from zoo.timeseries.sources import M3_GROUPS, m3_panel
+from zoo.transforms import DigitImages, PrimerFeatures, SeriesWindow
 
 DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 # The per-metric tolerances, in one table: (holds, reproduces). "holds": how far a figure
@@ -58,14 +70,10 @@ def network_state(checkpoint: str | Path) -> tuple[str, dict, dict[str, torch.Te
     """(model name, constructor arguments, the network's float32 state dict, hyperparameters)
     of a zoo checkpoint, read with `weights_only=True`."""
     saved = read_checkpoint(checkpoint)
-    hparams = saved["hyper_parameters"]
-    prefix = "model."
-    state = {
-        k[len(prefix) :]: v.contiguous()  # channels_last tensors: safetensors wants contiguous
-        for k, v in saved["state_dict"].items()
-        if k.startswith(prefix)
-    }
-    return hparams["model_name"], dict(hparams["model_kwargs"]), state, dict(hparams)
+    model_name, model_kwargs, state = network_parts(saved)
+    # channels_last tensors: safetensors wants them contiguous
+    state = {k: v.contiguous() for k, v in state.items()}
+    return model_name, model_kwargs, state, dict(saved["hyper_parameters"])
 
 
 def stored_state(state: dict[str, torch.Tensor], dtype: str) -> dict[str, torch.Tensor]:
@@ -74,13 +82,6 @@ def stored_state(state: dict[str, torch.Tensor], dtype: str) -> dict[str, torch.
         k: (v.to(DTYPES[dtype]) if v.is_floating_point() else v).contiguous().clone()
         for k, v in state.items()
     }
-
-
-def network(model_name: str, model_kwargs: dict, state: dict[str, torch.Tensor]) -> nn.Module:
-    """The float32 network holding `state` (cast up from its stored dtype), in eval mode."""
-    model = create_model(model_name, **model_kwargs)
-    model.load_state_dict(state)
-    return model.eval()
 
 
 def digit_arguments(weights, model_kwargs: dict, hparams: dict) -> dict:
@@ -92,8 +93,6 @@ def digit_arguments(weights, model_kwargs: dict, hparams: dict) -> dict:
 
 
 def primer_arguments(weights, model_kwargs: dict, hparams: dict) -> dict:
-    from zoo.data.toy import PRIMER_SHIFT
-
     return {
         "shift": list(PRIMER_SHIFT),
         "mean": float(hparams.get("input_mean", 0.0)),
@@ -124,22 +123,6 @@ def transform_arguments(weights: Weights, model_kwargs: dict, hparams: dict) -> 
 # -- measuring --------------------------------------------------------------------------------
 
 
-def mnist_test_set(root: str | Path) -> tuple[torch.Tensor, torch.Tensor]:
-    """The official 10,000 MNIST test images (uint8, (N, 28, 28)) and labels."""
-    from torchvision.datasets.mnist import read_image_file, read_label_file
-
-    from zoo.data.mnist import MNIST_FILES, check_idx_file, missing_mnist_message
-
-    raw = Path(root).expanduser() / "MNIST" / "raw"
-    if not raw.is_dir():
-        raise DataError(missing_mnist_message(raw, None))
-    for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
-        check_idx_file(raw / name, MNIST_FILES[name])
-    images = read_image_file(str(raw / "t10k-images-idx3-ubyte"))
-    labels = read_label_file(str(raw / "t10k-labels-idx1-ubyte")).long()
-    return images, labels
-
-
 @torch.no_grad()
 def classification_accuracy(
     model: nn.Module, transform, images: torch.Tensor, labels: torch.Tensor, batch: int = 1000
@@ -156,8 +139,6 @@ def classification_accuracy(
 def primer_figures(model: nn.Module, transform) -> dict[str, float]:
     """Accuracy on Emily and Frank (the test pair) and on the four training people, and the
     network's output (the probability of 'female') for Emily and Frank."""
-    from zoo.data.toy import PRIMER_NEW_PEOPLE, PRIMER_PEOPLE
-
     figures = {}
     for stage, people in (("test", PRIMER_NEW_PEOPLE), ("train", PRIMER_PEOPLE)):
         x = transform([features for features, _ in people.values()])
@@ -174,10 +155,6 @@ def m3_figures(model: nn.Module, group: str = "monthly") -> dict[str, float]:
     """Panel-mean sMAPE and MASE of the forecasts from each series' official training part
     against its official test part (MASE scaled by the training part's seasonal-naive
     error), as `benchmarks/forecast.py` scores them."""
-    from zoo.forecasting.forecasters import forecast_panel
-    from zoo.forecasting.metrics import panel_means, seasonal_naive_scale
-    from zoo.forecasting.sources import M3_GROUPS, m3_panel
-
     horizon, season = M3_GROUPS[group]
     history, test = m3_panel(group, "train"), m3_panel(group, "test")
     scale = seasonal_naive_scale(history.values, history.indptr, season)
@@ -256,8 +233,6 @@ def run_metrics(run_dir: str | Path) -> dict[str, float]:
 def run_training(run_dir: str | Path) -> dict:
     """Epochs, precision and seed of a run (its config.yaml), and its seconds of fitting
     (its metrics.json)."""
-    from omegaconf import OmegaConf
-
     run_dir = Path(run_dir)
     config = OmegaConf.load(run_dir / "config.yaml")
     metrics_path = run_dir / "metrics.json"
@@ -278,19 +253,18 @@ def write_weights(
 ) -> tuple[Path, Path]:
     """Write `<stem>.safetensors` (no pickle) and `<stem>.json` (the card, sha256 and size
     added) into `out_dir`."""
-    from safetensors.torch import save_file
-
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     path, card_path = out_dir / f"{weights.stem}.safetensors", out_dir / f"{weights.stem}.json"
-    save_file(state, str(path), metadata={"format": "pt", "zoo_weights": weights.id})
-    data = path.read_bytes()
+    data = save(state, metadata={"format": "pt", "zoo_weights": weights.id})
     card = {**card, "file": path.name, "file_size": len(data)}
     card["sha256"] = hashlib.sha256(data).hexdigest()
-    card_path.write_text(json.dumps(card, indent=2) + "\n")
-    if card["sha256"] != weights.sha256:  # the record in zoo/weights/registry.py follows the file
+    write_file(path, data, replace=True)  # each whole or not at all (zoo.files)
+    write_file(card_path, json.dumps(card, indent=2) + "\n", replace=True)
+    if card["sha256"] != weights.sha256:  # the record in the model's module follows the file
+        enum = weights_enums()[weights.model]
+        module = sys.modules[enum.__module__].__file__
         print(
-            f"{weights.id}: a new file; record its digest in src/zoo/weights/registry.py: "
+            f"{weights.id}: a new file; record its digest in {enum.__name__} ({module}): "
             f'sha256="{card["sha256"]}"'
         )
     return path, card_path
@@ -308,8 +282,6 @@ def make_card(
     run_dir: Path,
 ) -> dict:
     """The card's measured part (make_weights adds the file's size and sha256)."""
-    from zoo import __version__
-
     training = run_training(run_dir)
     example = hparams.get("input_shape") or [model_kwargs.get("input_length")]
     why = {
@@ -341,7 +313,7 @@ def make_card(
         "freq": hparams.get("freq"),
         "made": {
             "date": datetime.date.today().isoformat(),
-            "zoo": __version__,
+            "zoo": zoo.__version__,
             "torch": torch.__version__,
             "threads": torch.get_num_threads(),
             "machine": platform.processor() or platform.machine(),
@@ -369,14 +341,14 @@ def export_run(
     transform = weights.transform(**transform_arguments(weights, model_kwargs, hparams))
     metrics_by_dtype = {}
     for dtype in DTYPES:
-        model = network(model_name, model_kwargs, stored_state(state, dtype))
+        model = build(model_name, model_kwargs, stored_state(state, dtype), source=str(checkpoint))
         metrics_by_dtype[dtype] = measure(weights, model, transform, data_root)
         log(f"  {weights.id} stored as {dtype}: {_figures(metrics_by_dtype[dtype])}")
     storage = weights.storage
     if not holds(metrics_by_dtype[storage], metrics_by_dtype["float32"]):
         log(f"  {weights.id}: {storage} changes the figures beyond {HOLDS}: storing float32")
         storage = "float32"
-    model = network(model_name, model_kwargs, state)
+    model = build(model_name, model_kwargs, state, source=str(checkpoint))
     card = make_card(
         weights,
         model_name,

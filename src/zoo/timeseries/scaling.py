@@ -24,6 +24,13 @@ def scaling_for(values: torch.Tensor) -> str:
     return "log" if bool((values > 0).all()) else "standard"
 
 
+def nonpositive_series(values: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """The numbers, ascending, of the series holding a value <= 0, which log scaling cannot
+    read: of a flat panel whose series `i` has `lengths[i]` of the `values`."""
+    series = torch.repeat_interleave(torch.arange(len(lengths)), lengths)
+    return torch.unique(series[values <= 0])
+
+
 def window_scale(
     x: torch.Tensor, mask: torch.Tensor, season_length: int, scaling: str
 ) -> tuple[torch.Tensor, torch.Tensor]:

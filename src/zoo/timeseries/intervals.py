@@ -19,12 +19,14 @@ calibration errors are like the new ones (split conformal prediction; Vovk et al
 from __future__ import annotations
 
 import math
+import numbers
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import torch
 
-from zoo.errors import ConfigError
-from zoo.forecasting.scaling import scaling_for
+from zoo.errors import ConfigError, DataError
+from zoo.timeseries.scaling import scaling_for
 
 DEFAULT_LEVELS = (80, 95)
 MIN_CALIBRATION = 20  # scores per step: below this a 95% quantile is too coarse to trust
@@ -32,12 +34,27 @@ SPACES = ("log", "scaled")
 
 
 def check_levels(levels) -> tuple[int | float, ...]:
-    """The levels as a tuple, each a percentage strictly between 0 and 100."""
+    """The levels as a tuple: one level or a list of them, each a number (not text)
+    strictly between 0 and 100, none repeated."""
+    if isinstance(levels, numbers.Real | str):
+        levels = (levels,)
+    elif not isinstance(levels, Iterable):
+        raise ConfigError(f"interval levels are percentages such as 80 or [80, 95], not {levels!r}")
     levels = tuple(levels)
+    text = [
+        level for level in levels if not isinstance(level, numbers.Real) or isinstance(level, bool)
+    ]
+    if text:
+        raise ConfigError(
+            f"interval levels are numbers, such as 80 or [80, 95], not {text[0]!r} "
+            f"({type(text[0]).__name__})"
+        )
     bad = [level for level in levels if not 0 < level < 100]
     if bad:
         raise ConfigError(f"interval levels are percentages strictly between 0 and 100: {bad}")
-    return levels
+    if len(set(levels)) != len(levels):
+        raise ConfigError(f"interval levels are repeated: {list(levels)}; give each once")
+    return tuple(level.item() if hasattr(level, "item") else level for level in levels)
 
 
 def interval_space(values: torch.Tensor) -> str:
@@ -129,15 +146,41 @@ class ConformalIntervals:
 
     @classmethod
     def from_state(cls, state: dict) -> ConformalIntervals:
-        """From `to_state`'s dict (a checkpoint written before spaces existed: "scaled")."""
+        """From `to_state`'s dict (a checkpoint written before spaces existed: "scaled"),
+        checked: a damaged one is refused with zoo's message, never used."""
+
+        def broken(why: str) -> DataError:
+            return DataError(f"the stored prediction intervals are broken: {why}")
+
+        if not isinstance(state, dict):
+            raise broken(f"a {type(state).__name__}, not a mapping")
         space = state.get("space", "scaled")
         if space not in SPACES:
-            raise ConfigError(f"unknown interval space {space!r} in the stored intervals")
-        levels = tuple(state["levels"])
-        quantiles = torch.tensor(state["quantiles"], dtype=torch.float32)
-        if quantiles.dim() != 2 or len(quantiles) != len(levels):
-            raise ConfigError("the stored intervals have one row of quantiles per level")
-        return cls(levels, quantiles, int(state["calibration_size"]), space)
+            raise broken(f"unknown interval space {space!r}; zoo's are {', '.join(SPACES)}")
+        try:
+            levels = check_levels(state.get("levels") or ())
+        except ConfigError as error:
+            raise broken(str(error)) from None
+        try:
+            quantiles = torch.tensor(state.get("quantiles"), dtype=torch.float32)
+        except (TypeError, ValueError, RuntimeError):
+            raise broken("the quantiles are not a table of numbers") from None
+        if not levels or quantiles.dim() != 2 or len(quantiles) != len(levels):
+            raise broken("they need one row of quantiles per level")
+        if not torch.isfinite(quantiles).all() or (quantiles < 0).any():
+            raise broken("the quantiles must be finite numbers >= 0")
+        size = state.get("calibration_size")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise broken(f"calibration_size must be a whole number >= 1, not {size!r}")
+        return cls(levels, quantiles, size, space)
+
+    def check_horizon(self, horizon: int, source: str) -> None:
+        """Refuse intervals stored (in `source`) for another horizon than the network's."""
+        if self.quantiles.shape[1] != horizon:
+            raise DataError(
+                f"{source}: the stored prediction intervals cover {self.quantiles.shape[1]} "
+                f"steps and the network forecasts {horizon}"
+            )
 
 
 def coverage_and_width(bounds: dict, truth: torch.Tensor) -> dict[str, float]:

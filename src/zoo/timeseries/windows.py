@@ -5,13 +5,19 @@ the inputs `series[c - input_length : c]` and the targets `series[c : c + horizo
 before the series' first value are padding: zeros, marked False in the window's mask. No
 window is ever copied out in advance: the dataset holds, per series, its first and last
 cutoff, and a batch of window numbers becomes (series, cutoff) pairs by a binary search
-over the running window counts, then one gather from the flat panel.
+over the running window counts, then one gather from the flat panel (`gather`, which also
+gives the shipped forecaster's transform its windows: `latest_inputs`).
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import torch
 from torch.utils.data import Dataset
 
-from zoo.forecasting.panel import Panel
+if TYPE_CHECKING:  # a type only: windows are read from tensors, so pandas is not imported
+    from zoo.timeseries.panel import Panel
 
 
 class PanelWindows(Dataset):
@@ -65,10 +71,9 @@ class PanelWindows(Dataset):
         series = torch.searchsorted(self.ends, index, right=True)
         before = torch.where(series > 0, self.ends[(series - 1).clamp_min(0)], 0)
         cutoff = self.first_cutoff[series] + index - before
-        position = cutoff.unsqueeze(1) + self.offsets  # (B, L + H) within the series
-        observed = position >= 0
-        flat = self.panel.indptr[series].unsqueeze(1) + position.clamp_min(0)
-        values = torch.where(observed, self.panel.values[flat], 0.0)
+        values, observed = gather(
+            self.panel.values, self.panel.indptr, series, cutoff, self.offsets
+        )
         L = self.input_length
         batch = {
             "x": values[:, :L],
@@ -79,6 +84,33 @@ class PanelWindows(Dataset):
         if self.mase_scale is not None:
             batch["scale"] = self.mase_scale[series]
         return batch
+
+
+def gather(
+    values: torch.Tensor,
+    indptr: torch.Tensor,
+    series: torch.Tensor,
+    cutoff: torch.Tensor,
+    offsets: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(values, observed), each (B, len(offsets)): the values of series `series[b]` at
+    positions `cutoff[b] + offsets` of a flat panel (`values`, `indptr`), zero where a position
+    falls before the series' first value, and the mask of the positions that do not."""
+    position = cutoff.unsqueeze(1) + offsets  # (B, len(offsets)) within the series
+    observed = position >= 0
+    flat = indptr[series].unsqueeze(1) + position.clamp_min(0)
+    return torch.where(observed, values[flat], 0.0), observed
+
+
+def latest_inputs(
+    values: torch.Tensor, indptr: torch.Tensor, input_length: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(x, mask), each (series, input_length): the last `input_length` values of every series
+    of a flat panel (`values`, `indptr`; no series empty), latest last, left-padded with zeros
+    that `mask` marks False: the inputs `forecast_windows` gives a network."""
+    lengths = indptr.diff()
+    series = torch.arange(len(lengths))
+    return gather(values, indptr, series, lengths, torch.arange(-input_length, 0))
 
 
 def last_windows(

@@ -47,7 +47,7 @@ def statistical_forecasts(
     from statsforecast import StatsForecast
     from statsforecast.models import AutoETS, SeasonalNaive, Theta
 
-    from zoo.forecasting.panel import Panel
+    from zoo.timeseries.panel import Panel
 
     builders = {
         "Theta": lambda: Theta(season_length=season_length),

@@ -1,9 +1,10 @@
-"""Forecasters: anything that forecasts every series of a panel from its values alone.
+"""Forecasting methods: anything that forecasts every series of a panel from its values alone.
 
-One protocol serves the network, the baselines and their hybrid, so that backtests,
-interval calibration and the Python API treat them alike: a forecaster is called as
-`forecaster(history, horizon)` with a `Panel` and returns (series, horizon) forecasts, each
-series' from its own values (a global network reads every series with the same weights).
+One protocol serves a trained network, its refit, the baselines and their hybrid, so that
+backtests, interval calibration, training and the estimator treat them alike: a method is
+called as `method(history, horizon)` with a `Panel` and returns (series, horizon)
+forecasts, each series' from its own values (a global network reads every series with the
+same weights). ("Forecaster" is the estimator alone: `zoo.forecasting.Forecaster`.)
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ import torch
 from torch import nn
 
 from zoo.errors import DataError
-from zoo.forecasting.baselines import seasonal_naive, statistical_forecasts
-from zoo.forecasting.panel import MAX_ROWS_NAMED, Panel
-from zoo.forecasting.windows import forecast_windows
+from zoo.timeseries.baselines import seasonal_naive, statistical_forecasts
+from zoo.timeseries.panel import MAX_ROWS_NAMED, Panel
+from zoo.timeseries.scaling import nonpositive_series
+from zoo.timeseries.windows import forecast_windows
 
 
-class PanelForecaster(Protocol):
+class Method(Protocol):
+    """history (a Panel), horizon -> (series, horizon) forecasts."""
+
     def __call__(self, history: Panel, horizon: int) -> torch.Tensor: ...
 
 
@@ -28,7 +32,7 @@ class PanelForecaster(Protocol):
 def forecast_panel(model: nn.Module, panel: Panel, batch_size: int = 4096) -> torch.Tensor:
     """(series, horizon) forecasts after the end of every series of `panel`.
 
-    `model` is a forecaster network such as `RNNForecaster`: raw values and mask in, raw
+    `model` is a forecasting network such as `zoo.models.GlobalRNN`: raw values and mask in, raw
     forecasts out; it reads the last `model.input_length` values of each series.
     """
     windows = forecast_windows(panel, model.input_length)
@@ -45,8 +49,7 @@ def check_domain(model: nn.Module, panel: Panel, what: str = "this network") -> 
     reads log(y), so a series with a value <= 0 is refused, named, never clamped."""
     if getattr(model, "scaling", None) != "log" or len(panel) == 0:
         return
-    series = torch.repeat_interleave(torch.arange(len(panel)), panel.lengths)
-    bad = torch.unique(series[panel.values <= 0])
+    bad = nonpositive_series(panel.values, panel.lengths)
     if len(bad):
         names = ", ".join(repr(str(panel.ids[i])) for i in bad[:MAX_ROWS_NAMED].tolist())
         more = f" and {len(bad) - MAX_ROWS_NAMED} more" if len(bad) > MAX_ROWS_NAMED else ""
@@ -57,7 +60,7 @@ def check_domain(model: nn.Module, panel: Panel, what: str = "this network") -> 
         )
 
 
-class NetworkForecaster:
+class NetworkMethod:
     """A trained forecaster network, reused as it is at every call (no training)."""
 
     def __init__(self, model: nn.Module, what: str = "this network") -> None:
@@ -68,17 +71,17 @@ class NetworkForecaster:
         return forecast_panel(self.model, history)[:, :horizon]
 
 
-class RefitForecaster:
+class RefitMethod:
     """A network trained anew on each history by `fit` (history -> a trained network)."""
 
     def __init__(self, fit: Callable[[Panel], nn.Module]) -> None:
         self.fit = fit
 
     def __call__(self, history: Panel, horizon: int) -> torch.Tensor:
-        return NetworkForecaster(self.fit(history))(history, horizon)
+        return NetworkMethod(self.fit(history))(history, horizon)
 
 
-class SeasonalNaiveForecaster:
+class SeasonalNaiveMethod:
     """Each series' last season repeated (its last value where it has no whole season)."""
 
     def __init__(self, season_length: int) -> None:
@@ -90,7 +93,7 @@ class SeasonalNaiveForecaster:
         return seasonal_naive(last["x"], last["mask"], horizon, self.season_length)
 
 
-class StatisticalForecaster:
+class StatisticalMethod:
     """statsforecast's Theta or AutoETS, fitted on each series of each history."""
 
     def __init__(self, method: str, season_length: int, n_jobs: int = -1) -> None:
@@ -114,12 +117,12 @@ def hybrid(network: torch.Tensor, statistical: torch.Tensor) -> torch.Tensor:
     return torch.where(statistical.isfinite(), 0.5 * (network + statistical), network)
 
 
-class HybridForecaster:
+class HybridMethod:
     """`network`'s forecasts averaged with statsforecast's Theta fitted on the same history."""
 
-    def __init__(self, network: PanelForecaster, season_length: int) -> None:
+    def __init__(self, network: Method, season_length: int) -> None:
         self.network = network
-        self.theta = StatisticalForecaster("Theta", season_length)
+        self.theta = StatisticalMethod("Theta", season_length)
 
     def __call__(self, history: Panel, horizon: int) -> torch.Tensor:
         return hybrid(self.network(history, horizon), self.theta(history, horizon))
@@ -128,10 +131,10 @@ class HybridForecaster:
 BASELINES = ("SeasonalNaive", "Theta", "AutoETS")
 
 
-def baseline_forecaster(name: str, season_length: int) -> PanelForecaster:
+def baseline_method(name: str, season_length: int) -> Method:
     """The baseline called `name` (one of `BASELINES`, statsforecast's model names)."""
     if name == "SeasonalNaive":
-        return SeasonalNaiveForecaster(season_length)
+        return SeasonalNaiveMethod(season_length)
     if name in ("Theta", "AutoETS"):
-        return StatisticalForecaster(name, season_length)
+        return StatisticalMethod(name, season_length)
     raise ValueError(f"unknown baseline {name!r}; choose one of: {', '.join(BASELINES)}")

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from zoo.errors import ConfigError
-from zoo.forecasting.panel import Panel
+from zoo.timeseries.panel import Panel
 
 MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 

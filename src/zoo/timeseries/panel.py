@@ -13,6 +13,7 @@ regular, and a series' times are `start + k * step`.
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ import torch
 from zoo.errors import DataError
 
 MAX_ROWS_NAMED = 5
+FLOAT32 = np.finfo(np.float32)  # what the networks and the panel compute in
 log = logging.getLogger(__name__)
 
 # how each way in spells the options that a message about a frame names as the fix
@@ -86,8 +88,31 @@ class Panel:
         start = self.starts[i]
         if isinstance(self.step, int | np.integer):
             first = int(start) + offset * int(self.step)
+            self._refuse_beyond_int64(first + count * int(self.step), [i], offset + count)
             return pd.RangeIndex(first, first + count * int(self.step), int(self.step))
-        return pd.date_range(start, periods=offset + count, freq=self.step)[offset:]
+        try:
+            return pd.date_range(start, periods=offset + count, freq=self.step)[offset:]
+        except (pd.errors.OutOfBoundsDatetime, OverflowError):
+            raise self._beyond_dates([i], offset + count) from None
+
+    def check_horizon(self, horizon: int) -> None:
+        """Refuse a horizon whose dates some series cannot have (past pandas' last date)."""
+        self.shifted_starts(self.lengths + horizon - 1)
+
+    def _beyond_dates(self, series: list[int], periods: int) -> DataError:
+        name, start = self.ids[series[0]], pd.Timestamp(self.starts[series[0]])
+        return DataError(
+            f"series {name!r}: {periods} periods of {self.step} from {start:%Y-%m-%d} go past "
+            f"{pd.Timestamp.max:%Y-%m-%d}, the last date pandas can hold; forecast fewer "
+            "periods (a shorter horizon)"
+        )
+
+    def _refuse_beyond_int64(self, last: int, series: list[int], periods: int) -> None:
+        if not -(2**63) <= last < 2**63:
+            raise DataError(
+                f"series {self.ids[series[0]]!r}: {periods} steps from time "
+                f"{self.starts[series[0]]} go past the largest integer time (2**63 - 1)"
+            )
 
     @classmethod
     def from_arrays(cls, ids, arrays: list, starts=None, step: object = 1) -> Panel:
@@ -153,13 +178,23 @@ class Panel:
         """Each series' time `steps[i]` periods after its start."""
         steps = np.asarray(steps)
         if isinstance(self.step, int | np.integer):
-            return pd.Index(np.asarray(self.starts, dtype=np.int64) + steps * int(self.step))
+            starts = np.asarray(self.starts, dtype=np.int64)
+            if len(steps):
+                ends = [
+                    int(a) + int(k) * int(self.step) for a, k in zip(starts, steps, strict=True)
+                ]
+                last = int(np.argmax(np.abs(ends)))
+                self._refuse_beyond_int64(ends[last], [last], int(steps[last]) + 1)
+            return pd.Index(starts + steps * int(self.step))
         starts = pd.DatetimeIndex(self.starts)
         shifted = np.empty(len(steps), dtype="datetime64[ns]")
         offset = pd.tseries.frequencies.to_offset(self.step)
         for k in np.unique(steps):  # few distinct shifts, however many series
             chosen = steps == k
-            shifted[chosen] = (starts[chosen] + int(k) * offset).to_numpy()
+            try:
+                shifted[chosen] = (starts[chosen] + int(k) * offset).to_numpy()
+            except (pd.errors.OutOfBoundsDatetime, OverflowError):
+                raise self._beyond_dates(np.flatnonzero(chosen).tolist(), int(k) + 1) from None
         return pd.DatetimeIndex(shifted)
 
     def concat(self, later: Panel) -> Panel:
@@ -242,6 +277,7 @@ def panel_from_frame(
     _check_columns(frame, {"id": id_col, "time": time_col, "value": value_col}, source, options)
     values = _checked_values(frame[value_col], rows, value_col, source)
     codes, labels = _series_codes(frame, id_col, rows, source)
+    _refuse_beyond_float32(values, codes, labels, rows, value_col, source)
     if time_col is None:  # rows in time order: the position within the series
         times, step = pd.Series(codes).groupby(codes).cumcount(), 1
     else:
@@ -293,8 +329,41 @@ def _series_codes(frame: pd.DataFrame, id_col, rows: np.ndarray, source: str):
     codes, labels = pd.factorize(frame[id_col], sort=False)
     if (codes < 0).any():
         raise DataError(f"column {id_col!r} of {source} is empty at {_rows(rows[codes < 0])}")
-    labels = np.asarray([str(label) for label in labels], dtype=object)
-    return codes.astype(np.int32 if len(labels) < 2**31 else np.int64), labels
+    names = np.asarray([str(label) for label in labels], dtype=object)
+    if len(set(names)) < len(names):  # 1 and "1": two values, one id once written out
+        _refuse_colliding_ids(labels, names, codes, rows, id_col, source)
+    return codes.astype(np.int32 if len(names) < 2**31 else np.int64), names
+
+
+def _refuse_colliding_ids(labels, names, codes, rows, id_col, source: str) -> None:
+    first = {}
+    for code, name in enumerate(names):
+        if name in first:
+            a, b = labels[first[name]], labels[code]
+            where = [int(rows[np.argmax(codes == c)]) for c in (first[name], code)]
+            raise DataError(
+                f"column {id_col!r} of {source} holds ids that differ only in type: {a!r} "
+                f"({type(a).__name__}, data row {where[0]}) and {b!r} ({type(b).__name__}, "
+                f"data row {where[1]}) would both be series {name!r}; make the column one "
+                "type (all text or all numbers)"
+            )
+        first[name] = code
+
+
+def _refuse_beyond_float32(values, codes, labels, rows, value_col, source: str) -> None:
+    """Values the networks cannot hold (float32): beyond its largest magnitude they become
+    infinite, below its smallest normal one they lose their digits or become 0."""
+    size = np.abs(values)
+    with np.errstate(invalid="ignore"):
+        bad = (size > FLOAT32.max) | ((size > 0) & (size < FLOAT32.tiny))
+    if bad.any():
+        k = int(np.argmax(bad))
+        raise DataError(
+            f"column {value_col!r} of {source}: series {labels[codes[k]]!r} has {values[k]:g} "
+            f"at data row {rows[k]}, which float32 (what zoo computes in) cannot hold: "
+            f"magnitudes from {FLOAT32.tiny:.3g} to {FLOAT32.max:.3g}, or 0. Rescale the "
+            f"series (values beyond it at {_rows(rows[bad])})"
+        )
 
 
 def _rows_out_of_order(codes: np.ndarray, times: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -409,7 +478,14 @@ def _parse_times(column: pd.Series, rows: np.ndarray, name: str, source: str):
         bad = (numeric.isna() | (numeric != numeric.round())).to_numpy()
         kind = "integers"
     else:
-        dates = pd.to_datetime(column, errors="coerce", format="mixed")
+        with warnings.catch_warnings():  # pandas warns of mixed offsets, refused below
+            warnings.simplefilter("ignore", FutureWarning)
+            try:
+                dates = pd.to_datetime(column, errors="coerce", format="mixed")
+            except ValueError:  # pandas 3 refuses them itself
+                dates = None
+        if dates is None or not pd.api.types.is_datetime64_any_dtype(dates):
+            _refuse_mixed_offsets(column, rows, name, source)  # one time zone per column
         bad = dates.isna().to_numpy()
         kind = "dates"
     if bad.any():
@@ -419,6 +495,32 @@ def _parse_times(column: pd.Series, rows: np.ndarray, name: str, source: str):
             f"(first: {first!r})"
         )
     return (numeric.astype(np.int64), 1) if kind == "integers" else (dates, None)
+
+
+def _refuse_mixed_offsets(column: pd.Series, rows: np.ndarray, name: str, source: str) -> None:
+    """Name two rows whose dates have different UTC offsets (or one has none)."""
+
+    def offset(value):
+        try:
+            found = pd.Timestamp(value).utcoffset()
+        except (ValueError, TypeError):
+            return "unreadable"
+        if found is None:
+            return "no offset"
+        sign = "-" if found < pd.Timedelta(0) else "+"
+        minutes = int(abs(found).total_seconds()) // 60
+        return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+    offsets = [offset(v) for v in column]
+    readable = [k for k, o in enumerate(offsets) if o != "unreadable"]
+    first = readable[0] if readable else 0
+    other = next((k for k in readable if offsets[k] != offsets[first]), first)
+    raise DataError(
+        f"time column {name!r} of {source} mixes UTC offsets: {offsets[first]} at data row "
+        f"{rows[first]} ({column.iloc[first]!r}), {offsets[other]} at data row {rows[other]} "
+        f"({column.iloc[other]!r}); give every date with one offset (convert them to UTC, "
+        "or leave the offsets out)"
+    )
 
 
 def _infer_date_step(times, codes, first_of_series, labels, rows, source: str) -> str:

@@ -1,0 +1,225 @@
+"""The models a `Forecaster` fits, in statsforecast's and neuralforecast's shape: each carries
+its own settings and `alias` (its column in every frame the Forecaster returns).
+
+- `RNN`: zoo's global recurrent network, one network trained on every series of the frame.
+- `SeasonalNaive`, `Theta`, `AutoETS`: fitted to each series of whatever history they are
+  given (statsforecast's for Theta and AutoETS), so they need no fitting beforehand.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from torch import nn
+
+from zoo.errors import ConfigError
+from zoo.timeseries.intervals import ConformalIntervals, check_levels
+from zoo.timeseries.methods import NetworkMethod, SeasonalNaiveMethod, StatisticalMethod
+from zoo.timeseries.panel import Panel
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainedNetwork:
+    """A network an `RNN` trained (or one read from a checkpoint, shipped weights or a saved
+    Forecaster): the network in eval mode, its constructor's arguments, its conformal
+    intervals (None: too few forecasts to calibrate them), the run's final metrics and its
+    run folder (None: nothing kept on disk)."""
+
+    network: nn.Module
+    arguments: dict
+    intervals: ConformalIntervals | None = None
+    metrics: dict | None = None
+    run_dir: Path | None = None
+
+
+class SeasonalNaive:
+    """Each series' last season repeated (its last value where it has no whole season)."""
+
+    def __init__(self, alias: str = "SeasonalNaive") -> None:
+        self.alias = alias
+
+    def method(self, season_length: int):
+        return SeasonalNaiveMethod(season_length)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(alias={self.alias!r})"
+
+
+class Theta(SeasonalNaive):
+    """statsforecast's Theta (the M3 competition's best method), fitted to each series."""
+
+    def __init__(self, alias: str = "Theta") -> None:
+        super().__init__(alias)
+
+    def method(self, season_length: int):
+        return StatisticalMethod("Theta", season_length)
+
+
+class AutoETS(SeasonalNaive):
+    """statsforecast's AutoETS (exponential smoothing, its form chosen by AICc per series)."""
+
+    def __init__(self, alias: str = "AutoETS") -> None:
+        super().__init__(alias)
+
+    def method(self, season_length: int):
+        return StatisticalMethod("AutoETS", season_length)
+
+
+RECIPES = ("rnn_csv", "rnn_m3")  # conf/recipe/: a user's panel, or M3's six whole epochs
+
+
+class RNN:
+    """zoo's global recurrent network (`zoo.models.GlobalRNN`), trained by `zoo.train` on
+    every series of the frame, as `zoo train model=rnn data=csv` trains on a file.
+
+    Args:
+        recipe: the settings it starts from: `"rnn_csv"` (conf/recipe/rnn_csv.yaml: three
+            GRUs, early stopping, epochs of about 20,000 windows) or `"rnn_m3"` (the M3
+            recipe: six whole epochs, the last weights kept).
+        cell: the recurrent cell, rnn, lstm or gru (conf/model/rnn.yaml); None, here and
+            below, keeps the recipe's value.
+        hidden_size: each network's hidden units.
+        num_layers: recurrent layers.
+        dropout: dropout between recurrent layers.
+        ensemble_size: networks trained side by side (the forecast is their median).
+        input_length: values each forecast reads (None: the data decides).
+        loss: the training loss (conf/task/forecasting.yaml).
+        lr: the learning rate.
+        max_epochs: the most epochs trained.
+        epoch_windows: windows an epoch draws (None: every window once).
+        batch_size: windows per step.
+        precision: the trainer's precision (e.g. "32-true", "auto").
+        seed: the run's seed.
+        output_dir: a folder to keep the run in (checkpoints, TensorBoard); None keeps
+            nothing on disk: the trained network stays in memory.
+        quiet: no progress bar or report.
+        alias: the model's column name.
+
+    Raises:
+        ConfigError: at `Forecaster.fit`, for a setting of the wrong type or range.
+    """
+
+    SETTINGS = {  # parameter -> the config key it sets (None: the recipe's value stays)
+        "cell": "model.cell",
+        "hidden_size": "model.hidden_size",
+        "num_layers": "model.num_layers",
+        "dropout": "model.dropout",
+        "ensemble_size": "model.ensemble_size",
+        "input_length": "data.input_length",
+        "loss": "task.loss",
+        "lr": "task.lr",
+        "max_epochs": "trainer.max_epochs",
+        "epoch_windows": "data.epoch_windows",
+        "batch_size": "data.batch_size",
+        "precision": "trainer.precision",
+        "seed": "seed",
+    }
+    NETWORK_SETTINGS = ("cell", "hidden_size", "num_layers", "dropout", "ensemble_size")
+
+    def __init__(
+        self,
+        recipe: str = "rnn_csv",
+        *,
+        cell: str | None = None,
+        hidden_size: int | None = None,
+        num_layers: int | None = None,
+        dropout: float | None = None,
+        ensemble_size: int | None = None,
+        input_length: int | None = None,
+        loss: str | None = None,
+        lr: float | None = None,
+        max_epochs: int | None = None,
+        epoch_windows: int | None = None,
+        batch_size: int | None = None,
+        precision: str | None = None,
+        seed: int = 0,
+        output_dir: str | Path | None = None,
+        quiet: bool = True,
+        alias: str = "rnn",
+    ) -> None:
+        self.recipe = recipe
+        self.cell, self.hidden_size, self.num_layers = cell, hidden_size, num_layers
+        self.dropout, self.ensemble_size, self.input_length = dropout, ensemble_size, input_length
+        self.loss, self.lr, self.max_epochs = loss, lr, max_epochs
+        self.epoch_windows, self.batch_size, self.precision = epoch_windows, batch_size, precision
+        self.seed, self.output_dir, self.quiet, self.alias = seed, output_dir, quiet, alias
+
+    def get_params(self) -> dict:
+        """The constructor's arguments, as scikit-learn's estimators give them."""
+        names = ("recipe", *self.SETTINGS, "output_dir", "quiet", "alias")
+        return {name: getattr(self, name) for name in names}
+
+    def __repr__(self) -> str:
+        given = {k: v for k, v in self.get_params().items() if v is not None}
+        return f"RNN({', '.join(f'{k}={v!r}' for k, v in given.items())})"
+
+    @classmethod
+    def like(cls, arguments: dict, alias: str = "rnn") -> RNN:
+        """An RNN that trains a network like the one built with `arguments` (a checkpoint's
+        or weights' constructor arguments; the data decides horizon, scaling and season)."""
+        settings = {k: arguments[k] for k in cls.NETWORK_SETTINGS if k in arguments}
+        return cls(**settings, input_length=arguments.get("input_length"), alias=alias)
+
+    def config(self, horizon: int, season_length: int, levels, output_dir: Path):
+        """The training config: the recipe's, with this model's settings set as typed
+        values (no override strings) and the frame's horizon and season."""
+        # Hydra loads when a network trains, not for forecasting from a trained one
+        from omegaconf import OmegaConf
+
+        from zoo.configs import CONF_DIR, compose_config
+
+        if self.recipe not in RECIPES:
+            raise ConfigError(f"RNN recipe must be one of {RECIPES}, not {self.recipe!r}")
+        cfg = compose_config(CONF_DIR, ["model=rnn", "data=csv", f"recipe={self.recipe}"])
+        values = {key: getattr(self, name) for name, key in self.SETTINGS.items()}
+        values |= {
+            "data.horizon": horizon,
+            "data.season_length": season_length,
+            "data.test_part": False,
+            "test": False,
+            "quiet": bool(self.quiet),
+            "task.interval_levels": list(check_levels(levels)),
+            "output_dir": str(output_dir),
+        }
+        if self.output_dir is None:
+            values["logger"] = None  # nothing is kept, so no TensorBoard files either
+        for key, value in values.items():
+            if value is not None or key == "logger":
+                OmegaConf.update(cfg, key, value, merge=False)
+        return cfg
+
+    def fit(self, panel: Panel, horizon: int, season_length: int, levels) -> TrainedNetwork:
+        """Train on every value of `panel`'s series (the last `horizon` of each validate)."""
+        if self.output_dir is not None:
+            return self._train(panel, horizon, season_length, levels, Path(self.output_dir))
+        with tempfile.TemporaryDirectory(prefix="zoo-fit-") as folder:
+            return self._train(panel, horizon, season_length, levels, Path(folder) / "run")
+
+    def _train(self, panel, horizon, season_length, levels, output_dir) -> TrainedNetwork:
+        # Lightning loads when a network trains, not for forecasting from a trained one
+        from zoo.data import PanelDataModule
+        from zoo.runs.training import train
+
+        cfg = self.config(horizon, season_length, levels, output_dir)
+        run = train(cfg, datamodule=PanelDataModule.from_config(cfg.data, panel=panel))
+        kept = self.output_dir is not None
+        return TrainedNetwork(
+            run.network,
+            dict(run.task.hparams.model_kwargs),
+            run.task.intervals,
+            run.metrics,
+            run.output_dir if kept else None,
+        )
+
+
+MODELS = {"rnn": RNN, "SeasonalNaive": SeasonalNaive, "Theta": Theta, "AutoETS": AutoETS}
+BASELINES = (SeasonalNaive, Theta, AutoETS)
+
+
+def network_method(trained: TrainedNetwork, alias: str) -> NetworkMethod:
+    return NetworkMethod(trained.network, f"the {alias} network")
