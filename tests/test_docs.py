@@ -177,7 +177,9 @@ def test_weights_are_drawn_on_a_scale_centred_at_zero_with_a_colour_bar():
     assert templates.axes[-1].get_ylabel() == "weight"
     maps = feature_maps_figure(torch.rand(28, 28), torch.rand(15, 14, 14))
     shown = [a.images[0].get_array().shape for a in maps.axes if a.images]
-    assert shown == [(28, 28)] + [(14, 14)] * 15
+    assert shown == [(28, 28, 3)] + [(14, 14)] * 15  # the input as colours (gray: equal)
+    first = next(a for a in maps.axes if a.images).images[0].get_array()
+    assert (first[..., 0] == first[..., 2]).all() and first.std() > 0
 
 
 def test_a_few_large_weights_do_not_wash_out_the_rest():

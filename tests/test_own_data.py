@@ -34,7 +34,7 @@ def write_split_images(root: Path, rgb=False) -> Path:
 def train(config, *overrides):
     """zoo.train on `overrides` (quiet, no logger): (metrics, run folder)."""
     cfg = config(*overrides, "logger=none")
-    return zoo.train(cfg), Path(cfg.output_dir)
+    return zoo.train(cfg).metrics, Path(cfg.output_dir)
 
 
 # -- image folders ------------------------------------------------------------------------------
@@ -227,7 +227,7 @@ def table_runs(tmp_path_factory):
                              "data.target=kind", "data.drop=[id]", "trainer.max_epochs=3",
                              "logger=none",
                              output_dir=out)  # fmt: skip
-        runs[model] = (zoo.train(cfg), out)
+        runs[model] = (zoo.train(cfg).metrics, out)
     return folder, runs
 
 

@@ -194,12 +194,18 @@ def test_ctrl_c_under_quiet_says_where_the_run_is(tmp_path):
         [sys.executable, TRAIN, "model=mlp", "data=xor", "trainer.max_epochs=100000",
          "quiet=true", "logger=none", f"hydra.run.dir={folder}"],
         stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        # Ctrl+C as a terminal delivers it, even when this test runs in the background,
+        # where the shell starts pytest (and so its children) with SIGINT ignored
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     deadline = time.time() + 120
     while not (folder / "checkpoints" / "last.ckpt").exists() and time.time() < deadline:
         time.sleep(0.1)
     run.send_signal(signal.SIGINT)
-    _, err = run.communicate(timeout=60)
+    try:
+        _, err = run.communicate(timeout=60)
+    finally:  # a failed test leaves no training behind
+        run.kill()
     assert run.returncode != 0 and "interrupted (Ctrl+C)" in err, err[-2000:]
     assert f"ckpt_path={folder / 'checkpoints' / 'last.ckpt'}" in err
 
