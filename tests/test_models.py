@@ -177,20 +177,31 @@ def test_ensemble_gru_matches_nn_gru_outputs_and_gradients():
 
     reference = torch.stack([g(features)[0][:, -1] for g in grus])
     reference_grads = loss_and_grads(reference)
-    fused = ensemble_gru(features, grus)
+    fused = ensemble_gru(features, grus)[:, 0]
     fused_grads = loss_and_grads(fused)
     torch.testing.assert_close(fused, reference, rtol=0, atol=1e-4)
     assert reference.abs().max() > 0.1  # outputs that say something
     for got, want in zip(fused_grads, reference_grads, strict=True):
         torch.testing.assert_close(got, want, rtol=0, atol=1e-4)
         assert want.abs().max() > 1e-3
+    # forking sequences: the states after the last 4 steps, each with its own gradient
+    target = torch.randn(3, 4, 5, 16)
+    reference = torch.stack([g(features)[0][:, -4:].transpose(0, 1) for g in grus])
+    reference_grads = loss_and_grads(reference)
+    fused = ensemble_gru(features, grus, outputs=4)
+    fused_grads = loss_and_grads(fused)
+    torch.testing.assert_close(fused, reference, rtol=0, atol=1e-4)
+    for got, want in zip(fused_grads, reference_grads, strict=True):
+        torch.testing.assert_close(got, want, rtol=0, atol=1e-4)
+        assert want.abs().max() > 1e-3
+    target = torch.randn(3, 5, 16)
     # two graphs alive at once (the kernel reuses buffers between calls): still exact
     other = torch.randn(5, 9, 2)
     reference = torch.stack([g(features)[0][:, -1] for g in grus]) + torch.stack(
         [g(other)[0][:, -1] for g in grus]
     )
     reference_grads = loss_and_grads(reference)
-    fused = ensemble_gru(features, grus) + ensemble_gru(other, grus)
+    fused = ensemble_gru(features, grus)[:, 0] + ensemble_gru(other, grus)[:, 0]
     fused_grads = loss_and_grads(fused)
     torch.testing.assert_close(fused, reference, rtol=0, atol=1e-4)
     for got, want in zip(fused_grads, reference_grads, strict=True):

@@ -65,6 +65,8 @@ class PanelDataModule(InMemoryDataModule):
         final_fit: Train on every value but the test part, with no validation part.
         test_part: Keep each series' last `horizon` values as its test part.
         epoch_windows: Training windows per epoch, about (None: every window once).
+        origins: Forecast origins per training window (forking sequences: one pass of the
+            network trains this many consecutive cutoffs; `zoo.timeseries.windows`).
         batch_size: Windows per batch.
         seed: Seeds the batch order.
         num_workers: DataLoader worker processes.
@@ -94,6 +96,7 @@ class PanelDataModule(InMemoryDataModule):
         final_fit: bool = False,
         test_part: bool = True,
         epoch_windows: int | None = None,
+        origins: int = 1,
         batch_size: int = 256,
         seed: int = 0,
         num_workers: int = 0,
@@ -141,6 +144,9 @@ class PanelDataModule(InMemoryDataModule):
         self.final_fit = final_fit
         self.test_part = test_part
         self.epoch_windows = epoch_windows
+        if origins < 1:
+            raise ConfigError(f"data.origins={origins} must be a positive number of cutoffs")
+        self.origins = origins
         self.history: Panel | None = None
 
     @classmethod
@@ -261,6 +267,7 @@ class PanelDataModule(InMemoryDataModule):
             H,
             first_cutoff=torch.full_like(fit_part.lengths, self.min_input_length),
             last_cutoff=fit_part.lengths - H,
+            origins=self.origins,
         )
         if self.epoch_windows:
             windows.repeat = max(1, round(self.epoch_windows / max(len(windows), 1)))
@@ -332,6 +339,7 @@ class PanelDataModule(InMemoryDataModule):
             "final_fit": self.final_fit,
             "test_part": self.test_part,
             "epoch_windows": self.epoch_windows,
+            "origins": self.origins,
             "batch_size": self.batch_size,
             "seed": self.seed,
             "num_workers": self.num_workers,

@@ -67,23 +67,25 @@ def workspace(name: str, shape: tuple[int, ...], like: torch.Tensor) -> torch.Te
     return buffer
 
 
-def ensemble_gru(features: torch.Tensor, grus: list[nn.GRU]) -> torch.Tensor:
-    """(B, L, I) windows, batch first -> (M, B, H) last hidden state of each of the M GRUs
-    (zero initial state), as `torch.stack([g(features)[0][:, -1] for g in grus])`."""
+def ensemble_gru(features: torch.Tensor, grus: list[nn.GRU], outputs: int = 1) -> torch.Tensor:
+    """(B, L, I) windows, batch first -> (M, outputs, B, H): the last `outputs` hidden states
+    of each of the M GRUs (zero initial state), as
+    `torch.stack([g(features)[0][:, -outputs:].transpose(0, 1) for g in grus])`."""
     w_ih = torch.stack([g.weight_ih_l0.T for g in grus])  # (M, I, 3H)
     b_ih = torch.stack([g.bias_ih_l0 for g in grus]).unsqueeze(1)  # (M, 1, 3H)
     w_hh = torch.stack([g.weight_hh_l0.T for g in grus])  # (M, H, 3H)
     b_hh = torch.stack([g.bias_hh_l0 for g in grus]).unsqueeze(1)
     steps = features.transpose(0, 1).contiguous()  # (L, B, I)
-    return EnsembleGRUFunction.apply(steps, w_ih, b_ih, w_hh, b_hh)
+    return EnsembleGRUFunction.apply(steps, w_ih, b_ih, w_hh, b_hh, outputs)
 
 
 class EnsembleGRUFunction(torch.autograd.Function):
     """(L, B, I) inputs, time first; (M, I, 3H), (M, 1, 3H), (M, H, 3H), (M, 1, 3H)
-    weights and biases -> (M, B, H) last hidden states. No gradient for the inputs."""
+    weights and biases -> (M, outputs, B, H): the hidden states after the last `outputs`
+    steps (a forecast origin each, for forking sequences). No gradient for the inputs."""
 
     @staticmethod
-    def forward(ctx, steps, w_ih, b_ih, w_hh, b_hh):
+    def forward(ctx, steps, w_ih, b_ih, w_hh, b_hh, outputs):
         length, batch, inputs = steps.shape
         members, hidden = w_hh.shape[:2]
         # a column of ones carries the input bias, so its gradient comes with the weights'
@@ -108,11 +110,11 @@ class EnsembleGRUFunction(torch.autograd.Function):
             candidates.append(n)
         ctx.steps = (recurrent, candidates)
         ctx.save_for_backward(steps1, w_hh, hs, rz_all)
-        return h.clone()
+        return hs[:, length + 1 - outputs :].clone()
 
     @staticmethod
     @torch.autograd.function.once_differentiable
-    def backward(ctx, grad_h):
+    def backward(ctx, grad_outputs):
         steps1, w_hh, hs, rz_all = ctx.saved_tensors
         recurrent, candidates = ctx.steps
         del ctx.steps  # free the step tensors now, not when the graph goes
@@ -123,7 +125,9 @@ class EnsembleGRUFunction(torch.autograd.Function):
         gates = workspace("gates", (members, length, batch, 3 * hidden), hs)
         grad_w_ih = hs.new_zeros(members, inputs1, 3 * hidden)
         steps1_t = steps1.view(length, batch, inputs1).transpose(1, 2)  # (L, I + 1, B)
-        dh = grad_h.contiguous()
+        outputs = grad_outputs.shape[1]
+        first_output = length + 1 - outputs  # hs[:, first_output + k] is output k
+        dh = grad_outputs[:, -1].contiguous()
         for t in range(length - 1, -1, -1):
             rz, n, h_before = rz_all[:, t], candidates[t], hs[:, t]
             gh_n = recurrent[t][..., 2 * hidden :]
@@ -137,10 +141,12 @@ class EnsembleGRUFunction(torch.autograd.Function):
             g[..., : 2 * hidden] *= rz * (1 - rz)  # through the sigmoids
             grad_w_ih.baddbmm_(steps1_t[t].expand(members, -1, -1), g)  # input side: dn
             dn *= r  # recurrent side: r * dn
-            dh = torch.baddbmm(dh_z, g, w_hh_t)
+            dh = torch.baddbmm(dh_z, g, w_hh_t)  # the gradient of hs[:, t]
+            if t >= first_output:  # hs[:, t] is an output too: its own gradient joins
+                dh += grad_outputs[:, t - first_output]
         flat = gates.view(members, length * batch, 3 * hidden)
         before = hs[:, :length].reshape(members, length * batch, hidden)
         grad_w_hh = torch.bmm(before.transpose(1, 2), flat)
         grad_b_hh = torch.bmm(flat.new_ones(members, 1, length * batch), flat)
         inputs = inputs1 - 1
-        return None, grad_w_ih[:, :inputs], grad_w_ih[:, inputs:], grad_w_hh, grad_b_hh
+        return None, grad_w_ih[:, :inputs], grad_w_ih[:, inputs:], grad_w_hh, grad_b_hh, None

@@ -170,26 +170,74 @@ class GlobalRNN(nn.Module):
             (members, B, horizon) scaled forecasts, and the (level, spread) pair, each
             (B, 1), that scaled each window.
         """
+        z, scale = self.forecast_origins(x, mask, origins=1)
+        return z[:, :, 0], scale
+
+    def forecast_origins(
+        self, x: torch.Tensor, mask: torch.Tensor, origins: int
+    ) -> tuple[torch.Tensor, tuple]:
+        """Forecasts from each of the last `origins` steps of one pass (forking sequences).
+
+        The window `x` holds `input_length + origins - 1` values; origin j forecasts the
+        `horizon` values after the first `input_length + j` of them, from the cell's state
+        there. One pass over the window thus trains `origins` forecasts, MQ-RNN's
+        "forking sequences" (Wen et al., 2017). Everything an origin's forecast uses is
+        known at that origin: the window is scaled and its season estimated from the first
+        `input_length` values (known at every origin), and each origin's forecast is a
+        correction to its own level (the mean of its last season), as the forecast of a
+        window of `input_length` values is. With `origins=1` this is `scaled_forward`.
+
+        Args:
+            x: (B, input_length + origins - 1) raw values, latest last.
+            mask: Its (B, input_length + origins - 1) observed flags.
+            origins: Forecast origins: the last `origins` steps of the window.
+
+        Returns:
+            (members, B, origins, horizon) forecasts in the scaled space of the first
+            origin, and its (level, spread) pair, each (B, 1).
+        """
+        L, m, H = self.input_length, self.season_length, self.horizon
+        span = L + origins - 1
+        if x.shape[1] != span:
+            raise ValueError(f"{origins} origins need windows of {span} values, not {x.shape[1]}")
         with torch.autocast(x.device.type, enabled=False):
             x = x.float()
-            level, spread = self.window_scale(x, mask)
+            level, spread = self.window_scale(x[:, :L], mask[:, :L])
             z = self.scale_values(x, level, spread) * mask  # padding: 0
-            m = self.season_length
             season_out = torch.zeros((), device=z.device)
             if self.deseasonalize and m > 1:
-                z, season_out = deseasonalize(z, mask, m, self.horizon)
-        features = torch.stack([z, mask.to(z.dtype)], dim=-1)  # (B, L, 2)
+                z, season = deseasonalize(z, mask, m, H, known=L)
+                # (B, origins, H); one origin: no unfold (export traces this path)
+                season_out = season.unsqueeze(1) if origins == 1 else season.unfold(1, H, 1)
+            # each origin's window of L values (one origin: the window itself, no unfold)
+            z_windows = z.unsqueeze(1) if origins == 1 else z.unfold(1, L, 1)
+            if self.baseline_kind == "none":  # each origin's own level, in origin 0's scale
+                if origins == 1:
+                    anchor = torch.zeros_like(level).unsqueeze(-1)
+                else:
+                    x_windows, mask_windows = x.unfold(1, L, 1), mask.unfold(1, L, 1)
+                    levels, _ = self.window_scale(
+                        x_windows.reshape(-1, L), mask_windows.reshape(-1, L)
+                    )
+                    anchor = self.scale_values(levels.view(-1, origins), level, spread)
+                    anchor = anchor.unsqueeze(-1)  # (B, origins, 1)
+            else:
+                lag = m if self.baseline_kind == "seasonal" else 1
+                mask_windows = mask.unsqueeze(1) if origins == 1 else mask.unfold(1, L, 1)
+                anchor = seasonal_naive(
+                    z_windows.reshape(-1, L), mask_windows.reshape(-1, L), H, lag
+                ).view(-1, origins, H)
+        features = torch.stack([z, mask.to(z.dtype)], dim=-1)  # (B, span, 2)
         grus = [member.rnn for member in self.members]
         if ensemble_gru.applies(grus, features):  # CPU float32 training: members at once
-            ends = ensemble_gru.ensemble_gru(features, grus)  # (members, B, hidden)
-            pairs = zip(self.members, ends, strict=True)
-            corrections = torch.stack([member.forecast(end, features) for member, end in pairs])
+            states = ensemble_gru.ensemble_gru(features, grus, origins)  # (M, O, B, hidden)
+            pairs = zip(self.members, states.transpose(1, 2), strict=True)
+            corrections = torch.stack([member.forecast(s, z_windows) for member, s in pairs])
         else:
-            corrections = torch.stack([member(features).float() for member in self.members])
-        if self.baseline_kind != "none":
-            lag = m if self.baseline_kind == "seasonal" else 1
-            corrections = seasonal_naive(z, mask, self.horizon, lag) + corrections
-        return corrections + season_out, (level, spread)
+            corrections = torch.stack(
+                [member(features, z_windows).float() for member in self.members]
+            )
+        return corrections + anchor + season_out, (level, spread)
 
     def scale_targets(self, y: torch.Tensor, scale: tuple) -> torch.Tensor:
         """Raw targets in the scaled space of their windows.
@@ -258,13 +306,17 @@ class RecurrentMember(nn.Module):
             nn.init.zeros_(self.linear.weight)
             nn.init.zeros_(self.linear.bias)
 
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        out, _ = self.rnn(features)  # (B, L, 2) -> (B, L, hidden)
-        return self.forecast(out[:, -1], features)
+    def forward(self, features: torch.Tensor, windows: torch.Tensor) -> torch.Tensor:
+        """(B, origins, horizon) forecasts from the cell's states after the last `origins`
+        steps of `features` (B, span, 2), `windows` (B, origins, input_length) being each
+        origin's scaled inputs."""
+        out, _ = self.rnn(features)  # (B, span, 2) -> (B, span, hidden)
+        return self.forecast(out[:, -windows.shape[1] :], windows)
 
-    def forecast(self, end: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
-        """(B, horizon) from the cell's last hidden state (B, hidden) and its inputs."""
-        forecast = self.head(end)
+    def forecast(self, states: torch.Tensor, windows: torch.Tensor) -> torch.Tensor:
+        """(B, origins, horizon) from the cell's states (B, origins, hidden) at each origin
+        and each origin's scaled inputs (B, origins, input_length)."""
+        forecast = self.head(states)
         if self.linear is not None:  # a linear autoregression on the scaled inputs
-            forecast = forecast + self.linear(features[..., 0])
+            forecast = forecast + self.linear(windows)
         return forecast

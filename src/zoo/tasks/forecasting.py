@@ -117,6 +117,10 @@ class ForecastingTask(ZooTask):
 
     def _step(self, batch, stage: str):
         x, mask, y = batch["x"], batch["mask"], batch["y"]
+        if "origin_mask" in batch:  # forking sequences: several origins a window (training)
+            loss = self.forking_loss(batch)
+            self.log_loss(stage, loss)
+            return loss, None
         z, scale = self.model.scaled_forward(x, mask)  # (members, B, horizon)
         loss = self.loss(z.float(), scale, batch)  # the members' mean loss
         self.log_loss(stage, loss)
@@ -148,6 +152,22 @@ class ForecastingTask(ZooTask):
         season = self.model.season_length
         denominator = window_seasonal_scale(batch["x"].float(), batch["mask"], season)
         return ((forecast - y).abs() / denominator.view(1, -1, 1)).mean()
+
+    def forking_loss(self, batch: dict) -> torch.Tensor:
+        """The scaled loss of every origin of forking-sequence windows (`PanelWindows` with
+        `origins` > 1), over the origins within each series' range."""
+        name = self.hparams.loss
+        if name not in SCALED_LOSSES:
+            raise ConfigError(
+                f"task.loss={name} is not available with data.origins > 1; use one of: "
+                f"{', '.join(SCALED_LOSSES)}"
+            )
+        valid = batch["origin_mask"]  # (B, origins)
+        z, scale = self.model.forecast_origins(batch["x"], batch["mask"], valid.shape[1])
+        target = self.model.scale_targets(batch["y"], tuple(s.unsqueeze(-1) for s in scale))
+        errors = SCALED_LOSSES[name](z.float(), target.float().expand_as(z), reduction="none")
+        weights = valid.to(errors.dtype).unsqueeze(-1).expand_as(errors)
+        return (errors * weights).sum() / weights.sum().clamp_min(1)
 
     def _log_panel_metrics(self, stage: str) -> None:
         metrics = getattr(self, f"{stage}_metrics")

@@ -62,17 +62,20 @@ def unscale_values(z: torch.Tensor, level, spread, scaling: str) -> torch.Tensor
 
 
 def deseasonalize(
-    z: torch.Tensor, mask: torch.Tensor, season_length: int, horizon: int
+    z: torch.Tensor, mask: torch.Tensor, season_length: int, horizon: int, known: int | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(z less its seasonal indices (B, L), the indices over the horizon (B, horizon)).
+    """(z less its seasonal indices (B, S), the indices after the first `known` values
+    (B, S - known + horizon)), the indices estimated from the first `known` values of each
+    window `z` (B, S) alone (default all of them).
 
     Windows without a significant season (`seasonal_test`) are left as they are.
     """
-    L, m = z.shape[1], season_length
-    profile = seasonal_profile(z, mask, m)  # (B, m), phase 0 = the first forecast
-    phases = torch.arange(-L, horizon, device=z.device) % m
-    season = profile[:, phases]  # (B, L + horizon)
-    return (z - season[:, :L]) * mask, season[:, L:]
+    S, m = z.shape[1], season_length
+    known = S if known is None else known
+    profile = seasonal_profile(z[:, :known], mask[:, :known], m)  # phase 0: after `known`
+    phases = torch.arange(-known, S - known + horizon, device=z.device) % m
+    season = profile[:, phases]  # (B, S + horizon)
+    return (z - season[:, :S]) * mask, season[:, known:]
 
 
 def seasonal_profile(z: torch.Tensor, mask: torch.Tensor, season_length: int) -> torch.Tensor:

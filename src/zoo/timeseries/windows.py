@@ -28,6 +28,13 @@ class PanelWindows(Dataset):
     `mase_scale` is given, `scale`: that series' MASE denominator. With `repeat` > 1 the
     dataset lists every window that many times (an epoch of a small panel then takes as
     many steps as one of a large panel).
+
+    With `origins` = k > 1 (forking sequences: `GlobalRNN.forecast_origins`) a window
+    serves k consecutive cutoffs c, c + 1, ..., c + k - 1: `x` and `mask` hold the
+    `input_length + k - 1` values before the last of them, `y` is (k, horizon), the
+    targets of each, and `origin_mask` (k,) is True for the cutoffs within the series'
+    range (the others' targets are not read: zeros). Window cutoffs then step by k, so
+    each cutoff is one origin of exactly one window.
     """
 
     def __init__(
@@ -39,17 +46,24 @@ class PanelWindows(Dataset):
         last_cutoff: torch.Tensor,
         mase_scale: torch.Tensor | None = None,
         repeat: int = 1,
+        origins: int = 1,
     ) -> None:
         if (last_cutoff + horizon > panel.lengths).any():
             raise ValueError("a window's targets reach past the end of its series")
+        if origins < 1:
+            raise ValueError(f"origins must be at least 1, not {origins}")
         self.panel = panel
         self.input_length = input_length
         self.horizon = horizon
+        self.origins = origins
         self.first_cutoff = first_cutoff.long()
-        counts = (last_cutoff.long() - self.first_cutoff + 1).clamp_min(0)
+        self.last_cutoff = last_cutoff.long()
+        cutoffs = (self.last_cutoff - self.first_cutoff + 1).clamp_min(0)
+        counts = torch.div(cutoffs + origins - 1, origins, rounding_mode="floor")
         self.ends = torch.cumsum(counts, 0)  # (n,) windows of series 0..i together
         self.mase_scale = mase_scale
-        self.offsets = torch.arange(-input_length, horizon)  # relative to the cutoff
+        # relative to the first cutoff: the inputs, then every origin's targets
+        self.offsets = torch.arange(-input_length, origins - 1 + horizon)
         self.repeat = repeat  # every window counted `repeat` times: a longer epoch
 
     @property
@@ -70,17 +84,22 @@ class PanelWindows(Dataset):
         index = torch.as_tensor(indices, dtype=torch.int64) % max(self.windows, 1)
         series = torch.searchsorted(self.ends, index, right=True)
         before = torch.where(series > 0, self.ends[(series - 1).clamp_min(0)], 0)
-        cutoff = self.first_cutoff[series] + index - before
+        cutoff = self.first_cutoff[series] + (index - before) * self.origins
         values, observed = gather(
-            self.panel.values, self.panel.indptr, series, cutoff, self.offsets
+            self.panel.values, self.panel.indptr, series, cutoff, self.offsets, self.panel.lengths
         )
-        L = self.input_length
-        batch = {
-            "x": values[:, :L],
-            "mask": observed[:, :L],
-            "y": values[:, L:],
-            "series": series,
-        }
+        L, k = self.input_length, self.origins
+        if k == 1:
+            batch = {"x": values[:, :L], "mask": observed[:, :L], "y": values[:, L:]}
+        else:
+            batch = {
+                "x": values[:, : L + k - 1],
+                "mask": observed[:, : L + k - 1],
+                "y": values[:, L:].unfold(1, self.horizon, 1),  # (B, k, horizon)
+                "origin_mask": cutoff.unsqueeze(1) + torch.arange(k)
+                <= self.last_cutoff[series].unsqueeze(1),
+            }
+        batch["series"] = series
         if self.mase_scale is not None:
             batch["scale"] = self.mase_scale[series]
         return batch
@@ -92,13 +111,19 @@ def gather(
     series: torch.Tensor,
     cutoff: torch.Tensor,
     offsets: torch.Tensor,
+    lengths: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """(values, observed), each (B, len(offsets)): the values of series `series[b]` at
     positions `cutoff[b] + offsets` of a flat panel (`values`, `indptr`), zero where a position
-    falls before the series' first value, and the mask of the positions that do not."""
+    falls before the series' first value (or, given the series' `lengths`, after its last),
+    and the mask of the positions that do not."""
     position = cutoff.unsqueeze(1) + offsets  # (B, len(offsets)) within the series
     observed = position >= 0
+    if lengths is not None:
+        observed &= position < lengths[series].unsqueeze(1)
     flat = indptr[series].unsqueeze(1) + position.clamp_min(0)
+    if lengths is not None:
+        flat = torch.where(observed, flat, indptr[series].unsqueeze(1))
     return torch.where(observed, values[flat], 0.0), observed
 
 
