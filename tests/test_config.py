@@ -1,6 +1,7 @@
 """The configs and the registry stay in step, and every offered combination trains or is
 refused before training with a message that names what fits."""
 
+import inspect
 import math
 import shutil
 from pathlib import Path
@@ -218,31 +219,110 @@ def test_every_preset_file_names_itself(group):
         assert yaml.safe_load(path.read_text())["presets"][group] == path.stem, path
 
 
-def test_code_defaults_equal_the_yaml_defaults():
-    """create_model(name) builds what train.py model=name builds (the data's sizes aside),
-    and a task's constructor defaults are its YAML's."""
-    import inspect
+def config_files() -> list[Path]:
+    return (
+        sorted(CONF_DIR.glob("model/*.yaml"))
+        + sorted(CONF_DIR.glob("task/*.yaml"))
+        + sorted(CONF_DIR.glob("data/*.yaml"))
+    )
 
+
+@pytest.mark.parametrize("path", config_files(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_no_config_file_repeats_a_constructor_default(path):
+    """A setting's default is written once, in its constructor: a model's, task's or data
+    module's YAML file names only what differs (null where the data decides), and starts
+    from the constructor's settings (`optional /constructor/<group>@_here_: <name>`)."""
     from hydra.utils import get_class
 
-    from zoo.models import get_model_builder
+    from zoo.constraints import constructor_parameters
 
-    def same(code, config):
-        return list(code) == config if isinstance(code, tuple) else code == config
+    own = yaml.safe_load(path.read_text())
+    defaults = own.pop("defaults")
+    if "_target_" not in own and "name" not in own:  # parquet.yaml: csv.yaml's, as it is
+        assert defaults == ["csv"]
+        return
+    if path.parent.name == "model":
+        cls, name = zoo.models.get_model_builder(own["name"]), own["name"]
+    else:
+        cls = get_class(own["_target_"])
+        name = cls.__name__
+    assert f"optional /constructor/{path.parent.name}@_here_" in defaults[0]
+    assert defaults[0] == {f"optional /constructor/{path.parent.name}@_here_": name}
+    assert defaults[-1] == "_self_"  # the file's own values win over the constructor's
+    parameters = constructor_parameters(cls)
+    for key, value in own.items():
+        if key in ("name", "_target_"):
+            continue
+        assert key in parameters, (path.name, key)
+        default = parameters[key].default
+        default = list(default) if isinstance(default, tuple) else default
+        assert default is inspect.Parameter.empty or value != default, (path.name, key, value)
 
-    for name in MODEL_OPTIONS:
-        settings = yaml.safe_load((CONF_DIR / "model" / f"{name}.yaml").read_text())
-        settings.pop("defaults", None)
-        parameters = inspect.signature(get_model_builder(settings.pop("name"))).parameters
-        for key, value in settings.items():
-            if value is None and key == "scaling":  # null in the YAML: the data decides
-                continue
-            assert same(parameters[key].default, value), (name, key)
-    for path in (CONF_DIR / "task").glob("*.yaml"):
-        settings = yaml.safe_load(path.read_text())
-        parameters = inspect.signature(get_class(settings.pop("_target_"))).parameters
-        for key, value in settings.items():
-            assert same(parameters[key].default, value), (path.stem, key)
+
+@pytest.mark.parametrize(
+    "overrides",
+    [[f"model={m}"] for m in MODEL_OPTIONS]
+    + [["model=rnn", f"data={d}"] for d in sorted(FITS["rnn"])]
+    + [["model=mlp", f"data={d}"] for d in sorted(CLASSIFICATION_DATA)]
+    + [["model=perceptron", "task=perceptron"], ["experiment=fast"]],
+    ids=" ".join,
+)
+def test_the_composed_config_holds_every_setting_at_the_constructors_default(config, overrides):
+    """What `zoo train` shows (--cfg job), lets the command line set and records in the
+    run's config.yaml: every setting of the network, task and data module, the
+    constructor's default unless a file or the command line sets it."""
+    from zoo.configs import configured_classes
+    from zoo.constraints import settings
+
+    cfg = config(*overrides)
+    classes = configured_classes(cfg)
+    assert sorted(classes) == ["data", "model", "task"]
+    for group, cls in classes.items():
+        node = OmegaConf.to_container(cfg[group])
+        missing = set(settings(cls)) - set(node)
+        assert not missing, (group, missing)
+    assert config(*overrides, "task.lr=0.5").task.lr == 0.5  # set without a `+`
+
+
+def test_a_run_records_every_value_it_ran_with(tmp_path):
+    """The run's config.yaml holds the values from the recipe (mlp_xor), the command line
+    and the constructors (those no file sets), as the network and task got them."""
+    cfg = compose_from(
+        CONF_DIR,
+        ["model=mlp", "data=xor", "trainer.max_epochs=1", "logger=none", "test=false",
+         "model.dropout=0.25", "quiet=true", f"output_dir={tmp_path}"],
+    )  # fmt: skip
+    run = zoo.train(cfg)
+    recorded = yaml.safe_load((tmp_path / "config.yaml").read_text())
+    assert recorded["model"] == {"name": "mlp", "hidden_sizes": [8], "dropout": 0.25}
+    layers = run.network.layers
+    assert [m.out_features for m in layers if isinstance(m, torch.nn.Linear)] == [8, 1]
+    assert [m.p for m in layers if isinstance(m, torch.nn.Dropout)] == [0.25]
+    hparams = run.task.hparams
+    settings = {k: v for k, v in recorded["task"].items() if k != "_target_"}
+    assert settings == {k: hparams[k] for k in settings}  # momentum...: the constructor's
+    assert (recorded["task"]["optimizer"], recorded["task"]["momentum"]) == ("adam", 0.0)
+    assert recorded["data"]["n_samples"] == 400 and recorded["data"]["noise"] == 0.25
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["model=rnn", "model.cell=transformer"], "model.cell must be one of rnn, lstm, gru"),
+        (["model=rnn", "model.linear=yes"], "model.linear must be true or false"),
+        (["model=cnn", "model.pool_size=0"], "model.pool_size must be a whole number >= 1"),
+        (["task.scheduler=linear"], "task.scheduler must be one of onecycle, cosine or null"),
+        (["model=mlp", "data=xor", "data.noise=-1"], "data.noise must be a number >= 0"),
+        (["model=cnn", "data=images", "data.bad_files=maybe"], "must be one of skip, refuse"),
+    ],
+)
+def test_each_class_declares_the_rules_of_its_settings_beside_them(config, overrides, message):
+    """`zoo.configs.check_values` reads the rules the network, task and data module declare
+    (`parameter_constraints`), not a table of its own."""
+    from zoo.configs import check_values
+
+    with pytest.raises(zoo.ConfigError, match=message):
+        check_values(config(*overrides))
 
 
 def test_only_recipes_and_experiments_are_global_groups():

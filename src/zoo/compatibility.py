@@ -1,7 +1,7 @@
 """Which model, task and data go together, checked before anything is built or trained.
 
 A pair that cannot work (a CNN on 2-D points, an MLP under the perceptron rule, the
-perceptron trained by gradient descent, a forecaster on images) is refused with a message
+perceptron trained by gradient descent, a forecasting network on images) is refused with a message
 that names what fits, instead of failing deep inside torch, or worse, training quietly.
 """
 

@@ -1,5 +1,7 @@
 """Hydra configs outside a Hydra app: composing one from a config folder (for tests,
-benchmarks and library code), and checking command-line overrides before Hydra runs.
+benchmarks and library code), each network's, task's and data module's settings composed
+from its constructor (`register_settings`), and checking command-line overrides and values
+before Hydra runs or anything is built.
 
 Hydra already lists the options of an unknown group choice (`model=foo`); for an unknown
 key (`model.hiden_sizes=3`) it only says the key is not in the config, so
@@ -10,6 +12,16 @@ from pathlib import Path
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from zoo.constraints import (
+    Constraint,
+    FromData,
+    Interval,
+    ListOf,
+    Options,
+    parameter_constraints,
+    violation,
+)
+
 _ABSENT = object()
 CONF_DIR = Path(__file__).resolve().parent / "conf"  # shipped with the package
 
@@ -17,9 +29,11 @@ CONF_DIR = Path(__file__).resolve().parent / "conf"  # shipped with the package
 def compose_config(
     config_dir: str | Path, overrides: list[str], config_name: str = "train"
 ) -> DictConfig:
-    """The config `config_name` of `config_dir` with `overrides`, as Hydra's scripts see it."""
+    """The config `config_name` of `config_dir` with `overrides`, as Hydra's scripts see it
+    (every setting of the network, task and data: `register_settings`)."""
     from hydra import compose, initialize_config_dir
 
+    register_settings()
     with initialize_config_dir(config_dir=str(config_dir), version_base="1.3"):
         return compose(config_name, overrides=list(overrides))
 
@@ -54,6 +68,8 @@ def unknown_key_message(config_dir: Path, config_name: str, overrides: list[str]
     )
     if message := unknown_choice_message(config_dir, parsed):
         return message
+    if not parsed:  # nothing to check (--help: answered without composing, nor torch)
+        return None
     groups = {p.name for p in config_dir.iterdir() if p.is_dir()}
     choices = [o.input_line for o in parsed if o.key_or_group in groups]
     try:
@@ -78,6 +94,44 @@ def unknown_key_message(config_dir: Path, config_name: str, overrides: list[str]
     return None
 
 
+# -- each class's settings, composed from its constructor ------------------------------------
+
+SETTINGS_GROUP = "constructor"  # Hydra's ConfigStore: constructor/<group>/<name>
+
+
+def register_settings() -> None:
+    """Each network's, task's and data module's settings at their constructor defaults
+    (`zoo.constraints.settings`), stored in Hydra's ConfigStore as `constructor/model/<name>`,
+    `constructor/task/<class>` and `constructor/data/<class>`: the node each YAML file of
+    conf/model, conf/task and conf/data starts from (`optional /constructor/model@_here_:
+    rnn`), so that the files name only what differs from the constructor and the composed
+    config still shows, and lets the command line set, every setting.
+
+    Imports the networks, tasks and data modules (torch, Lightning): called before a run's
+    config is composed, not for --help (which then shows the files' own keys)."""
+    from hydra.core.config_store import ConfigStore
+
+    from zoo.constraints import settings
+    from zoo.models import get_model_builder, list_models
+    from zoo.tasks import TASKS
+
+    store = ConfigStore.instance()
+    for name in list_models():
+        node = {"name": name, **settings(get_model_builder(name))}
+        store.store(group=f"{SETTINGS_GROUP}/model", name=name, node=node)
+    for name, task in TASKS.items():
+        node = {"_target_": f"zoo.tasks.{name}", **settings(task)}
+        store.store(group=f"{SETTINGS_GROUP}/task", name=name, node=node)
+    for target, data in data_module_classes().items():
+        node = {"_target_": target, **settings(data)}
+        store.store(group=f"{SETTINGS_GROUP}/data", name=data.__name__, node=node)
+
+
+def asks_for_help(argv: list[str]) -> bool:
+    """Whether a Hydra app's command line asks for help only (answered without torch)."""
+    return any(a in ("--help", "-h", "--hydra-help", "--info", "-i") for a in argv)
+
+
 # -- the values zoo owns, checked before anything is built ------------------------------------
 
 PRECISIONS = (
@@ -87,69 +141,63 @@ PRECISIONS = (
 ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps", "tpu")
 
 
-def _whole(value, low: int = 1, none: bool = False) -> bool:
-    if value is None:
-        return none
-    return isinstance(value, int) and not isinstance(value, bool) and value >= low
+class DeviceIds(Constraint):
+    """Device ids written as text: "0,1"."""
+
+    def allows(self, value) -> bool:
+        parts = value.split(",") if isinstance(value, str) else ()
+        return bool(parts) and all(part.strip().isdigit() for part in parts)
+
+    def __str__(self) -> str:
+        return 'ids as text ("0,1")'
 
 
-def _number(value, low: float = 0.0, strict: bool = True) -> bool:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    return value > low if strict else value >= low
-
-
-def _devices(value) -> bool:
-    if value == "auto" or (_whole(value) or value == -1):
-        return True
-    if isinstance(value, str):
-        return all(part.strip().isdigit() for part in value.split(",") if part.strip())
-    return isinstance(value, list | tuple) and bool(value) and all(_whole(v, 0) for v in value)
-
-
-# key -> (is the value allowed, what is allowed); a key the config does not have is skipped
-VALUE_RULES = {
-    "seed": (lambda v: _whole(v, 0), "a whole number >= 0"),
-    "trainer.max_epochs": (lambda v: _whole(v) or v == -1, "a whole number >= 1 (or -1)"),
-    "trainer.devices": (_devices, '"auto", a number of devices >= 1, or a list of ids'),
-    "trainer.precision": (lambda v: v in PRECISIONS, ", ".join(map(str, PRECISIONS[:7]))),
-    "trainer.accelerator": (lambda v: v in ACCELERATORS, ", ".join(ACCELERATORS)),
-    "test_checkpoint": (lambda v: v in ("best", "last"), "best or last"),
-    "task.lr": (_number, "a number > 0"),
-    "task.weight_decay": (lambda v: _number(v, strict=False), "a number >= 0"),
-    "task.momentum": (lambda v: _number(v, strict=False) and v < 1, "a number in [0, 1)"),
-    "data.batch_size": (_whole, "a whole number >= 1"),
-    "data.val_size": (_whole, "a whole number >= 1"),
-    "data.horizon": (lambda v: _whole(v, none=True), "a whole number >= 1 (or null)"),
-    "data.season_length": (lambda v: _whole(v, none=True), "a whole number >= 1 (or null)"),
-    "data.input_length": (lambda v: _whole(v, none=True), "a whole number >= 1 (or null)"),
-    "data.min_input_length": (lambda v: _whole(v, none=True), "a whole number >= 1 (or null)"),
-    "data.epoch_windows": (lambda v: _whole(v, none=True), "a whole number >= 1 (or null)"),
-    "data.val_fraction": (lambda v: _number(v) and v < 1, "a number between 0 and 1"),
-    "data.test_fraction": (lambda v: _number(v) and v < 1, "a number between 0 and 1"),
-    "data.image_size": (
-        lambda v: (
-            _whole(v, none=True)
-            or (isinstance(v, list) and len(v) == 2 and all(_whole(x) for x in v))
-        ),
-        "a whole number >= 1 (square), [height, width], or null (the images' own)",
+# train.yaml's own keys and the keys of Lightning's Trainer that zoo checks; the network's,
+# task's and data module's rules are declared by their classes (`parameter_constraints`)
+RUN_CONSTRAINTS = {
+    "seed": Interval(int, 0, None),
+    "test_checkpoint": Options("best", "last"),
+    "trainer.max_epochs": (Interval(int, 1, None), Options(-1)),
+    "trainer.devices": (
+        Options("auto", -1),
+        Interval(int, 1, None),
+        DeviceIds(),
+        ListOf(Interval(int, 0, None), min_length=1),
     ),
-    "data.channels": (lambda v: v in (None, 1, 3), "1 (gray), 3 (RGB) or null (from the images)"),
-    "data.memory_limit_mb": (_number, "a number of megabytes > 0"),
-    "data.max_categories": (_whole, "a whole number >= 1"),
-    "model.hidden_size": (_whole, "a whole number >= 1"),
-    "model.num_layers": (_whole, "a whole number >= 1"),
-    "model.ensemble_size": (_whole, "a whole number >= 1"),
-    "model.hidden_sizes": (
-        lambda v: isinstance(v, list) and all(_whole(x) for x in v),
-        "a list of whole numbers >= 1, e.g. [64,32]",
-    ),
-    "model.channels": (
-        lambda v: isinstance(v, list) and bool(v) and all(_whole(x) for x in v),
-        "a list of whole numbers >= 1, e.g. [32,64]",
-    ),
-    "model.dropout": (lambda v: _number(v, strict=False) and v < 1, "a number in [0, 1)"),
+    "trainer.precision": Options(*PRECISIONS, text="one of " + ", ".join(map(str, PRECISIONS[:7]))),
+    "trainer.accelerator": Options(*ACCELERATORS),
 }
+
+
+def configured_classes(cfg: DictConfig) -> dict[str, type]:
+    """The network, task and data module classes `cfg` names, by group (those that exist:
+    instantiating a wrong one says what is wrong)."""
+    from hydra.utils import get_class
+
+    from zoo.models import get_model_builder, list_models
+
+    classes = {}
+    name = OmegaConf.select(cfg, "model.name", default=None)
+    if name in list_models():
+        classes["model"] = get_model_builder(name)
+    for group in ("task", "data"):
+        target = OmegaConf.select(cfg, f"{group}._target_", default=None)
+        try:
+            classes[group] = get_class(target)
+        except Exception:  # not a class Hydra can import
+            continue
+    return classes
+
+
+def value_rules(cfg: DictConfig) -> dict[str, object]:
+    """Config key -> the rule of its value (`zoo.constraints`): the run's own keys, then the
+    settings of the network, task and data module `cfg` names."""
+    rules = dict(RUN_CONSTRAINTS)
+    for group, cls in configured_classes(cfg).items():
+        for name, rule in parameter_constraints(cls).items():
+            if not isinstance(rule, FromData):
+                rules[f"{group}.{name}"] = rule
+    return rules
 
 
 def check_values(cfg: DictConfig) -> None:
@@ -157,14 +205,14 @@ def check_values(cfg: DictConfig) -> None:
     the key, the value and what is allowed (one line, before anything is built)."""
     from zoo.errors import ConfigError
 
-    for key, (allowed, what) in VALUE_RULES.items():
+    for key, rule in value_rules(cfg).items():
         value = OmegaConf.select(cfg, key, default=_ABSENT, throw_on_missing=False)
         if value is _ABSENT:
             continue
         if isinstance(value, DictConfig | ListConfig):
             value = OmegaConf.to_container(value, resolve=True)
-        if not allowed(value):
-            raise ConfigError(f"{key}={value!r} is not allowed: {key} must be {what}")
+        if message := violation(key, value, rule):
+            raise ConfigError(message)
 
 
 RUN_FILES = ("config.yaml", "metrics.json", "checkpoints")  # what makes a folder a run

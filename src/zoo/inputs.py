@@ -9,7 +9,8 @@ shipped weights' transforms (`weights.transforms()(raw)`), a checkpoint's transf
 `zoo.load_model(ckpt)` returns the bare network, which reads normalised inputs.
 The statistics are one number each (MNIST's pixels) or one per channel of an image or per
 feature of a table row (the second dimension of a batch).
-Forecasters have no such step: they scale each window themselves (`zoo.timeseries.scaling`).
+Forecasting networks have no such step: they scale each window themselves
+(`zoo.timeseries.scaling`).
 """
 
 from collections.abc import Sequence

@@ -1,14 +1,16 @@
 """What a file may ask zoo to build: keyword arguments read from a checkpoint, a saved
-forecaster or a weights card, checked against the signature of the constructor they go to
+Forecaster or a weights card, checked against the signature of the constructor they go to
 (names, types, ranges) before anything is built (`zoo.models.check_model_arguments` adds
 the network's size and its weights). A file that fails gets zoo's message naming it, the
 key and the rule, never a TypeError or RuntimeError from inside a constructor.
 
 The rules come from the constructors' type hints: `int` is a whole number from 1 to
 `MAX_SIZE` (sizes, lengths, counts: none of zoo's may be 0 or negative), `float` a finite
-number (`dropout` in [0, 1), `lr` > 0), `Literal[...]` one of its choices, `list[int]` and
-the like lists of those (at most `MAX_ITEMS`), `X | None` also None. Only plain values
-pass: strings, numbers, bools, lists and dicts of them; nothing that could name a callable.
+number, `Literal[...]` one of its choices, `list[int]` and the like lists of those (at most
+`MAX_ITEMS`), `X | None` also None; then from the rule the class declares beside the
+argument, if any (`parameter_constraints`: `dropout` in [0, 1), `lr` > 0; `zoo.constraints`).
+Only plain values pass: strings, numbers, bools, lists and dicts of them; nothing that could
+name a callable.
 """
 
 from __future__ import annotations
@@ -19,12 +21,11 @@ import numbers
 import typing
 from collections.abc import Callable, Mapping, Sequence
 
+from zoo.constraints import parameter_constraints, shown, violation
 from zoo.errors import ConfigError, DataError, ZooError
 
 MAX_SIZE = 2**20  # a size, length or count: 1,048,576 (a horizon, a layer's width...)
 MAX_ITEMS = 256  # entries of a list argument (layers, channels, levels, class names)
-UNIT_INTERVAL = ("dropout", "label_smoothing", "momentum")  # in [0, 1)
-POSITIVE = ("lr", "input_std")  # > 0: a step size, a divisor
 
 
 class ArgumentError(ValueError):
@@ -38,7 +39,7 @@ def check_arguments(
     "model 'rnn'") and `source` (the file; a DataError then, else a ConfigError)."""
     try:
         if not isinstance(kwargs, Mapping) or not all(isinstance(k, str) for k in kwargs):
-            raise ArgumentError(f"its arguments must be a mapping of names, not {_shown(kwargs)}")
+            raise ArgumentError(f"its arguments must be a mapping of names, not {shown(kwargs)}")
         parameters = _parameters(builder)
         unknown = sorted(set(kwargs) - set(parameters))
         if unknown:
@@ -53,9 +54,12 @@ def check_arguments(
         ]
         if missing:
             raise ArgumentError(f"it needs {', '.join(map(repr, missing))}")
+        rules = parameter_constraints(builder)
         for name, value in kwargs.items():
             hint = parameters[name].annotation
             _check_value(name, value, object if hint is inspect.Parameter.empty else hint)
+            if name in rules and (message := violation(name, value, rules[name])):
+                raise ArgumentError(message)
     except ArgumentError as error:
         raise refusal(what, str(error), source) from None
     return dict(kwargs)
@@ -80,16 +84,14 @@ def _parameters(builder: Callable) -> dict[str, inspect.Parameter]:
 
 
 def _check_value(name: str, value, hint) -> None:
-    if not _allowed(name, value, hint):
-        raise ArgumentError(
-            f"{name}={_shown(value)} is not allowed: {name} must be {_rule(name, hint)}"
-        )
+    if not _allowed(value, hint):
+        raise ArgumentError(f"{name}={shown(value)} is not allowed: {name} must be {_rule(hint)}")
 
 
-def _allowed(name: str, value, hint) -> bool:
+def _allowed(value, hint) -> bool:
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, _UNION):
-        return any(_allowed(name, value, h) for h in args)
+        return any(_allowed(value, h) for h in args)
     if hint is type(None):
         return value is None
     if origin is typing.Literal:
@@ -99,7 +101,7 @@ def _allowed(name: str, value, hint) -> bool:
     if hint is int:
         return _whole(value)
     if hint is float:
-        return _real(name, value)
+        return _real(value)
     if hint is str:
         return isinstance(value, str)
     if hint is dict or origin in (dict, Mapping):
@@ -109,7 +111,7 @@ def _allowed(name: str, value, hint) -> bool:
         return (
             isinstance(value, list | tuple)
             and len(value) <= MAX_ITEMS
-            and all(_allowed(name, v, item) for v in value)
+            and all(_allowed(v, item) for v in value)
         )
     if hint is object:
         return _plain(value)
@@ -127,14 +129,8 @@ def _whole(value) -> bool:
     )
 
 
-def _real(name: str, value) -> bool:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return False
-    if not math.isfinite(value):
-        return False
-    if name in UNIT_INTERVAL:
-        return 0 <= value < 1
-    return value > 0 if name in POSITIVE else True
+def _real(value) -> bool:
+    return not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
 
 
 def _plain(value, depth: int = 0) -> bool:
@@ -150,10 +146,10 @@ def _plain(value, depth: int = 0) -> bool:
     return False
 
 
-def _rule(name: str, hint) -> str:
+def _rule(hint) -> str:
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, _UNION):
-        return " or ".join(_rule(name, h) for h in args)
+        return " or ".join(_rule(h) for h in args)
     if hint is type(None):
         return "null"
     if origin is typing.Literal:
@@ -161,19 +157,12 @@ def _rule(name: str, hint) -> str:
     if hint is int:
         return f"a whole number from 1 to {MAX_SIZE:,}"
     if hint is float:
-        if name in UNIT_INTERVAL:
-            return "a number in [0, 1)"
-        return "a number > 0" if name in POSITIVE else "a finite number"
+        return "a finite number"
     if hint is bool:
         return "true or false"
     if origin in (list, tuple, Sequence) or hint in (list, tuple):
-        item = f" of {_rule(name, args[0])}" if args else ""
+        item = f" of {_rule(args[0])}" if args else ""
         return f"a list (at most {MAX_ITEMS} entries){item}"
     if hint is str:
         return "a string"
     return "a mapping of plain values"
-
-
-def _shown(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."

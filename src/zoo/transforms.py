@@ -135,16 +135,16 @@ class PrimerFeatures:
 
 
 class SeriesWindow:
-    """Raw series -> the forecaster's `(x, mask)`, each (B, input_length): the last
+    """Raw series -> the forecasting network's `(x, mask)`, each (B, input_length): the last
     `input_length` values of each series, latest last; shorter series are left-padded with
     zeros that `mask` marks False. One series (1-D tensor, array, list or pandas Series)
     gives a batch of one; a list of series or a 2-D tensor (one series per row) a batch.
 
-    No scaling here: the forecaster scales each window itself. Weights trained with log
+    No scaling here: the network scales each window itself. Weights trained with log
     scaling (`positive=True`) need positive values and refuse others.
 
     Args:
-        input_length: Values the forecaster reads.
+        input_length: Values the network reads.
         positive: Refuse values <= 0 (for weights trained with log scaling).
     """
 
@@ -152,7 +152,7 @@ class SeriesWindow:
         self.input_length, self.positive = int(input_length), bool(positive)
 
     def __call__(self, series) -> tuple[torch.Tensor, torch.Tensor]:
-        """The forecaster's inputs for one series or several.
+        """The network's inputs for one series or several.
 
         Args:
             series: One series (1-D tensor, array, list or pandas Series), a list of them,

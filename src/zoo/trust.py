@@ -1,4 +1,4 @@
-"""What zoo takes from a file it reads (a checkpoint's hyper-parameters, a saved forecaster's
+"""What zoo takes from a file it reads (a checkpoint's hyper-parameters, a saved Forecaster's
 settings, a weights card, a run folder's config): values, never instructions. Hydra calls
 whatever a `_target_` names, so a key of Hydra's own anywhere in such a file is refused
 before anything is built or run."""

@@ -1,4 +1,4 @@
-"""Rolling-origin backtest of a trained forecaster and of the baselines, with intervals.
+"""Rolling-origin backtest of a trained network and of the baselines, with intervals.
 
     zoo backtest CHECKPOINT --m3 monthly --step 6 --out backtest.csv
     zoo backtest CHECKPOINT sales.csv --n-windows 4 --step 6
@@ -30,16 +30,16 @@ intervals that way only with --refit (the reused network has trained on those wi
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
+from zoo.commands.cli import one_line_errors
 from zoo.commands.forecast import DATA_HELP, add_data_arguments, load_forecaster, load_series
 from zoo.commands.outputs import check_outputs, prog
-from zoo.errors import ZooError
 
 METHODS = ("rnn", "rnn+Theta", "SeasonalNaive", "Theta", "AutoETS")
 
 
+@one_line_errors()
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog=prog("backtest"),
@@ -78,14 +78,11 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("the rnn methods need a CHECKPOINT or --weights NAME")
     if not network and not args.horizon:
         parser.error("without a network, give --horizon N")
-    try:
-        check_outputs(args.out)
-        result = run_backtest(args, checkpoint, data, methods)
-        from zoo.files import write_file
+    check_outputs(args.out)
+    result = run_backtest(args, checkpoint, data, methods)
+    from zoo.files import write_file
 
-        write_file(args.out, lambda f: result.frame.to_csv(f, index=False))
-    except ZooError as error:
-        sys.exit(f"error: {error}")
+    write_file(args.out, lambda f: result.frame.to_csv(f, index=False))
     print(result.summary.round(3).to_string())
     print(f"wrote {args.out}: {len(result.frame):,} rows")
 

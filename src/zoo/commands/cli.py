@@ -12,13 +12,16 @@ zoo tune model=mlp data=xor tune.trials=20      # needs the [tune] extra
 import importlib
 import importlib.util
 import sys
+from contextlib import contextmanager
+
+from zoo.errors import ZooError
 
 COMMANDS = {
     "train": "train a network (Hydra: model=..., data=..., key=value)",
     "eval": "test a checkpoint on its run's test set (Hydra: ckpt_path=...)",
     "predict": "classify images or table rows with a checkpoint, digits with shipped weights",
     "forecast": "forecast a panel with a checkpoint or shipped weights",
-    "backtest": "rolling-origin backtest of a forecaster and the baselines",
+    "backtest": "rolling-origin backtest of a network and the baselines",
     "export": "export a checkpoint's network to TorchScript and ONNX",
     "tune": "search hyperparameters with Optuna (Hydra: tune.space=...)",
 }
@@ -53,6 +56,17 @@ def main(argv: list[str] | None = None) -> None:
         module.main()
     else:
         module.main(rest)
+
+
+@contextmanager
+def one_line_errors():
+    """zoo's errors end a command with one line, `error: <message>` (exit status 1), never
+    a traceback: every command's `main` is decorated with it (`@one_line_errors()`), and
+    the Hydra apps' work runs inside it (`with one_line_errors():`)."""
+    try:
+        yield
+    except ZooError as error:
+        sys.exit(f"error: {error}")
 
 
 def relaunch_as(module_name: str) -> None:

@@ -6,20 +6,18 @@
 Prints the test metrics and logs them to TensorBoard in a new folder under outputs/eval/.
 """
 
-import sys
-
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+from zoo.commands.cli import one_line_errors
 from zoo.configs import CONF_DIR
-from zoo.errors import ZooError
 
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="eval")
 def main(cfg: DictConfig) -> None:
     from zoo.runs.evaluation import evaluate  # torch and Lightning load here, not for --help
 
-    try:
+    with one_line_errors():
         metrics = evaluate(
             cfg.ckpt_path,
             OmegaConf.to_container(cfg.data),
@@ -28,8 +26,6 @@ def main(cfg: DictConfig) -> None:
             accelerator=cfg.accelerator,
             precision=cfg.precision,
         )
-    except ZooError as error:
-        sys.exit(f"error: {error}")
     for name, value in sorted(metrics.items()):
         print(f"{name}: {value:.4f}")
     print(f"logged to: {cfg.output_dir}")

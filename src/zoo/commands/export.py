@@ -14,10 +14,12 @@ from pathlib import Path
 import torch
 
 import zoo
+from zoo.commands.cli import one_line_errors
 from zoo.commands.outputs import check_outputs, prog, write_outputs
 from zoo.runs.export import ExportedNetwork, example_input, export_onnx, export_torchscript
 
 
+@one_line_errors()
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog=prog("export"), description=__doc__.splitlines()[0])
     parser.add_argument("checkpoint", type=Path)
@@ -34,11 +36,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(
             f"error: ONNX export needs {', '.join(missing)}: pip install 'zoo-classic-nets[export]'"
         )
-    try:
-        check_outputs(*targets.values())
-        task = zoo.load_task(args.checkpoint)
-    except zoo.ZooError as error:
-        sys.exit(f"error: {error}")
+    check_outputs(*targets.values())
+    task = zoo.load_task(args.checkpoint)
     x = example_input(task, batch=5)
     with torch.no_grad():
         expected = ExportedNetwork(task).eval()(x)
@@ -46,10 +45,7 @@ def main(argv: list[str] | None = None) -> None:
         "torchscript": lambda path: export_torchscript(task, path),
         "onnx": lambda path: export_onnx(task, path),
     }
-    try:  # both files or neither
-        write_outputs({path: writers[kind] for kind, path in targets.items()})
-    except zoo.ZooError as error:
-        sys.exit(f"error: {error}")
+    write_outputs({path: writers[kind] for kind, path in targets.items()})  # both or neither
     if "torchscript" in targets:
         scripted = torch.jit.load(targets["torchscript"])
         difference = (scripted(x) - expected).abs().max().item()

@@ -1,4 +1,4 @@
-"""Forecast every series of a panel with a trained forecaster checkpoint or shipped weights.
+"""Forecast every series of a panel with a trained network's checkpoint or shipped weights.
 
     zoo forecast CHECKPOINT sales.csv --out forecasts.csv
     zoo forecast CHECKPOINT sales.parquet --plot store_1 store_7
@@ -18,7 +18,7 @@ series' last value, and a plot beside them (same name, .png) on the series' own 
 series given to --plot, or a grid of a few, with the interval bands. Existing files are
 never overwritten, and every output is checked before the work.
 
---weights NAME takes a forecaster shipped with zoo (rnn-m3-monthly: monthly series, 18
+--weights NAME takes a network shipped with zoo (rnn-m3-monthly: monthly series, 18
 months ahead) in place of CHECKPOINT. A network refuses series it cannot serve: values <= 0
 for one trained on positive series (log scaling), and dates of another frequency than it
 trained on (unless --force-freq). --hybrid adds the RNN + Theta hybrid (column
@@ -30,11 +30,11 @@ intervals (the stored ones are the network's alone), so none are written.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
+from zoo.commands.cli import one_line_errors
 from zoo.commands.outputs import check_outputs, prog, write_outputs
-from zoo.errors import ConfigError, ZooError
+from zoo.errors import ConfigError
 
 DATA_HELP = "a CSV or Parquet file in long format (unique_id, ds, y)"
 
@@ -79,6 +79,7 @@ def load_forecaster(checkpoint: Path | None, weights: str | None, models=()):
     return Forecaster.from_checkpoint(checkpoint, models=models)
 
 
+@one_line_errors()
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog=prog("forecast"),
@@ -118,32 +119,29 @@ def main(argv: list[str] | None = None) -> None:
         checkpoint, data = args.paths[0], (args.paths[1:] or [None])[0]
     if sum(x is not None for x in (data, args.m3, args.series)) != 1:
         parser.error("give exactly one of DATA, --m3 GROUP or --series NAME")
-    try:
-        from zoo.forecasting import plot_forecasts
+    from zoo.forecasting import plot_forecasts
 
-        png = args.out.with_suffix(".png")
-        check_outputs(args.out, png)
-        fc = load_forecaster(checkpoint, args.weights)
-        panel = load_series(args, data)
-        intervals = fc.networks_["rnn"].intervals
-        levels = args.levels if args.levels is not None else (intervals and intervals.levels)
-        frame = fc.predict(
-            panel,
-            level=None if args.hybrid else levels,
-            hybrid=args.hybrid,
-            force_freq=args.force_freq,
-        )
-        from zoo.files import write_file
+    png = args.out.with_suffix(".png")
+    check_outputs(args.out, png)
+    fc = load_forecaster(checkpoint, args.weights)
+    panel = load_series(args, data)
+    intervals = fc.networks_["rnn"].intervals
+    levels = args.levels if args.levels is not None else (intervals and intervals.levels)
+    frame = fc.predict(
+        panel,
+        level=None if args.hybrid else levels,
+        hybrid=args.hybrid,
+        force_freq=args.force_freq,
+    )
+    from zoo.files import write_file
 
-        shown = args.plot or [str(i) for i in panel.ids[:: max(1, len(panel) // 6)][:6]]
-        write_outputs(
-            {
-                args.out: lambda path: write_file(path, lambda f: frame.to_csv(f, index=False)),
-                png: lambda path: plot_forecasts(panel, frame, shown, path, replace=False),
-            }
-        )
-    except ZooError as error:
-        sys.exit(f"error: {error}")
+    shown = args.plot or [str(i) for i in panel.ids[:: max(1, len(panel) // 6)][:6]]
+    write_outputs(
+        {
+            args.out: lambda path: write_file(path, lambda f: frame.to_csv(f, index=False)),
+            png: lambda path: plot_forecasts(panel, frame, shown, path, replace=False),
+        }
+    )
     short = int((panel.lengths < fc.networks_["rnn"].network.min_input_length).sum())
     print(
         f"forecast {len(panel)} series, {fc.h} steps each"

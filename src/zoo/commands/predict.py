@@ -28,6 +28,7 @@ from pathlib import Path
 import torch
 
 import zoo
+from zoo.commands.cli import one_line_errors
 from zoo.commands.outputs import check_outputs, prog
 from zoo.images import image_files, load_digits
 from zoo.inputs import predicted_classes
@@ -77,6 +78,7 @@ def weights_classifier(name: str):
     return names, [f"{kind}_{n}" for n in names], classify, shown
 
 
+@one_line_errors()
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog=prog("predict"),
@@ -106,24 +108,21 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("give a checkpoint and inputs, or --weights NAME and images")
     else:
         paths = args.inputs[1:]
-    try:
-        if args.csv:
-            check_outputs(args.csv, flag="--csv")
-        if args.weights:
-            names, value_names, classify, shown = weights_classifier(args.weights)
-            items, parts, skipped = digit_batches(paths, args.invert, classify)
+    if args.csv:
+        check_outputs(args.csv, flag="--csv")
+    if args.weights:
+        names, value_names, classify, shown = weights_classifier(args.weights)
+        items, parts, skipped = digit_batches(paths, args.invert, classify)
+    else:
+        classifier = checkpoint_classifier(args.inputs[0])
+        names, value_names = classifier.names, classifier.value_names
+        classify, shown = classifier.classify, classifier.shown
+        if classifier.kind == "table":
+            items, parts, skipped = table_batches(paths, classifier)
+        elif classifier.kind == "images":
+            items, parts, skipped = image_batches(paths, classifier)
         else:
-            classifier = checkpoint_classifier(args.inputs[0])
-            names, value_names = classifier.names, classifier.value_names
-            classify, shown = classifier.classify, classifier.shown
-            if classifier.kind == "table":
-                items, parts, skipped = table_batches(paths, classifier)
-            elif classifier.kind == "images":
-                items, parts, skipped = image_batches(paths, classifier)
-            else:
-                items, parts, skipped = digit_batches(paths, args.invert, classify)
-    except zoo.ZooError as error:
-        sys.exit(f"error: {error}")
+            items, parts, skipped = digit_batches(paths, args.invert, classify)
     for path, why in skipped:
         print(f"skipped {path}: {why}", file=sys.stderr)
     values = torch.cat([v for v, _ in parts])
@@ -133,10 +132,7 @@ def main(argv: list[str] | None = None) -> None:
         rows.append([names[best], *(f"{x:.4f}" for x in v.tolist())])
         print(f"{item}: {names[best]} ({shown(v, best)})")
     if args.csv:
-        try:
-            write_predictions(args.csv, items, rows, value_names)
-        except zoo.ZooError as error:
-            sys.exit(f"error: {error}")
+        write_predictions(args.csv, items, rows, value_names)
         print(f"wrote {args.csv}")
 
 

@@ -9,23 +9,30 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
-from zoo.configs import CONF_DIR, run_folder_message, unknown_key_message
-from zoo.errors import ZooError
+from zoo.commands.cli import one_line_errors
+from zoo.configs import (
+    CONF_DIR,
+    asks_for_help,
+    register_settings,
+    run_folder_message,
+    unknown_key_message,
+)
 
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="train")
 def run(cfg: DictConfig) -> float | None:
     from zoo.runs.training import train  # torch and Lightning load here, not for --help
 
-    try:
+    with one_line_errors():
         metrics = train(cfg).metrics
-    except ZooError as error:
-        sys.exit(f"error: {error}")
     return metrics.get("val/loss")  # for sweepers that minimise a value
 
 
 def main() -> None:
-    """Check the command line's keys and choices first, then run Hydra's app."""
+    """Check the command line's keys and choices first, then run Hydra's app, its config
+    holding every setting of the network, task and data (not for --help: no torch)."""
+    if not asks_for_help(sys.argv[1:]):
+        register_settings()
     for message in (
         unknown_key_message(CONF_DIR, "train", sys.argv[1:]),
         run_folder_message(sys.argv[1:]),

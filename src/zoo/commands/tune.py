@@ -14,17 +14,17 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
-import zoo
-from zoo.configs import CONF_DIR
+from zoo.commands.cli import one_line_errors
+from zoo.configs import CONF_DIR, asks_for_help, register_settings
 
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="tune")
-def main(cfg: DictConfig) -> None:
+def run(cfg: DictConfig) -> None:
     if importlib.util.find_spec("optuna") is None:
         sys.exit("error: zoo tune needs Optuna: pip install 'zoo-classic-nets[tune]'")
     from zoo.runs.tuning import parse_search_space, tune
 
-    try:
+    with one_line_errors():
         space = parse_search_space(list(cfg.tune.space))
         study = tune(
             cfg,
@@ -35,14 +35,20 @@ def main(cfg: DictConfig) -> None:
             cfg.tune.monitor,
             cfg.tune.direction,
         )
-    except zoo.ZooError as error:
-        sys.exit(f"error: {error}")
     states = [t.state.name for t in study.trials]
     print(
         f"study {study.study_name!r} in {cfg.tune.storage}: {len(states)} trials "
         f"({states.count('COMPLETE')} complete, {states.count('PRUNED')} pruned)"
     )
     print(f"best {cfg.tune.monitor}: {study.best_value:.4f} with {study.best_params}")
+
+
+def main() -> None:
+    """Hydra's app, its config holding every setting of the network, task and data (not
+    for --help: no torch)."""
+    if not asks_for_help(sys.argv[1:]):
+        register_settings()
+    run()
 
 
 if __name__ == "__main__":  # python -m zoo.commands.tune: how DDP starts its other ranks

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from zoo.constraints import Interval, ListOf, Options
 from zoo.data.pixels import PixelImageDataModule
 from zoo.data.tensors import TensorSet, stratified_split
 from zoo.errors import ConfigError, DataError
@@ -61,6 +62,15 @@ class ImageFolderData(PixelImageDataModule):
     channel, from the training images. Augmentation (`augment`) as for MNIST: training
     batches only.
     """
+
+    parameter_constraints = {  # beside its bases' (zoo.constraints)
+        "root": (str, None),  # null in a config: not given yet (the module refuses it)
+        "image_size": (Interval(int, 1, None), ListOf(Interval(int, 1, None), length=2), None),
+        "channels": (Options(1, 3), None),
+        "bad_files": Options("skip", "refuse"),
+        "memory_limit_mb": Interval(float, 0, None, closed="neither"),
+        "num_workers": (Interval(int, 0, None), None),
+    }
 
     def __init__(
         self,

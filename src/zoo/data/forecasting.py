@@ -19,13 +19,14 @@ import logging
 import torch
 from omegaconf import DictConfig, OmegaConf
 
+from zoo.constraints import Interval, Options
 from zoo.data.tensors import InMemoryDataModule
 from zoo.errors import ConfigError, DataError
 from zoo.timeseries.frequency import season_length_for
 from zoo.timeseries.metrics import seasonal_naive_scale
 from zoo.timeseries.panel import Panel, panel_from_frame, read_long_frame
 from zoo.timeseries.scaling import scaling_for
-from zoo.timeseries.sources import M3_FREQS, SOURCES, m3_group, m3_panel
+from zoo.timeseries.sources import M3_FREQS, M3_GROUPS, SOURCES, m3_group, m3_panel
 from zoo.timeseries.windows import PanelWindows, last_windows
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,24 @@ class PanelDataModule(InMemoryDataModule):
     """
 
     kind = "forecasting"
+    parameter_constraints = {  # beside its bases' (zoo.constraints); sizes null: see Args
+        "source": str,
+        "horizon": (Interval(int, 1, None), None),
+        "input_length": (Interval(int, 1, None), None),
+        "season_length": (Interval(int, 1, None), None),
+        "min_input_length": (Interval(int, 1, None), None),
+        "group": Options(*M3_GROUPS),
+        "path": (str, None),
+        "id_column": (str, None),
+        "time_column": (str, None),
+        "value_column": str,
+        "fill": (Options("interpolate", "ffill"), None),
+        "options": (dict, None),
+        "final_fit": bool,
+        "test_part": bool,
+        "epoch_windows": (Interval(int, 1, None), None),
+        "origins": Interval(int, 1, None),
+    }
 
     def __init__(
         self,
@@ -144,8 +163,6 @@ class PanelDataModule(InMemoryDataModule):
         self.final_fit = final_fit
         self.test_part = test_part
         self.epoch_windows = epoch_windows
-        if origins < 1:
-            raise ConfigError(f"data.origins={origins} must be a positive number of cutoffs")
         self.origins = origins
         self.history: Panel | None = None
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import torch
 
+from zoo.constraints import Interval
 from zoo.data.pixels import PixelImageDataModule
 from zoo.data.tensors import TensorSet
 from zoo.errors import DataError
@@ -95,6 +96,11 @@ class MNISTDataModule(PixelImageDataModule):
     num_classes = 10
     class_names = [str(i) for i in range(10)]
     normalization = (MNIST_MEAN, MNIST_STD)
+    parameter_constraints = {  # beside its bases' (zoo.constraints)
+        "root": (str, None),
+        "val_size": Interval(int, 1, None),
+        "download": bool,
+    }
 
     def __init__(
         self,

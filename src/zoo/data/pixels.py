@@ -7,6 +7,7 @@ import math
 import torch
 import torch.nn.functional as F
 
+from zoo.constraints import Interval
 from zoo.data.tensors import ClassificationDataModule, TrainingBatch
 
 
@@ -36,6 +37,11 @@ class PixelImageDataModule(ClassificationDataModule):
     augment: bool = False
     max_shift: float = 0.1
     max_degrees: float = 10.0
+    parameter_constraints = {  # of the modules that take them (zoo.constraints)
+        "augment": bool,
+        "max_shift": Interval(float, 0, 1),
+        "max_degrees": Interval(float, 0, 180),
+    }
 
     def setup(self, stage: str | None = None) -> None:
         if not hasattr(self, "train_set"):

@@ -15,6 +15,7 @@ import logging
 import pandas as pd
 import torch
 
+from zoo.constraints import Interval, ListOf, Options
 from zoo.data.tensors import ClassificationDataModule, TensorSet, stratified_split
 from zoo.errors import ConfigError, DataError
 from zoo.tables import (
@@ -41,6 +42,15 @@ class TableData(ClassificationDataModule):
     are categorical anyway, if their values repeat (at most `max_categories` different
     ones, and at most half as many as rows).
     """
+
+    parameter_constraints = {  # beside its bases' (zoo.constraints)
+        "path": (str, None),
+        "target": (str, None),
+        "drop": (ListOf(str), None),
+        "categorical": (ListOf(str), None),
+        "fill": (Options(*FILLS), None),
+        "max_categories": Interval(int, 1, None),
+    }
 
     def __init__(
         self,

@@ -11,6 +11,8 @@ import lightning as L
 import torch
 from torch.utils.data import DataLoader, Dataset, RandomSampler, default_collate
 
+from zoo.constraints import Interval
+
 
 class TensorSet(Dataset):
     """Aligned tensors (inputs, targets, ...) indexed along their first dimension.
@@ -153,6 +155,11 @@ class InMemoryDataModule(L.LightningDataModule):
     """
 
     kind: str  # "classification" or "forecasting": which tasks can use this data
+    parameter_constraints = {  # the settings every data module takes (zoo.constraints)
+        "batch_size": Interval(int, 1, None),
+        "seed": Interval(int, 0, None),
+        "num_workers": Interval(int, 0, None),
+    }
     train_set: TensorSet
     val_set: TensorSet
     test_set: TensorSet
@@ -209,6 +216,10 @@ class ClassificationDataModule(InMemoryDataModule):
     sets and MNIST; its arguments are `InMemoryDataModule`'s)."""
 
     kind = "classification"
+    parameter_constraints = {  # of the modules that split by fractions (zoo.constraints)
+        "val_fraction": Interval(float, 0, 1, closed="neither"),
+        "test_fraction": Interval(float, 0, 1, closed="neither"),
+    }
 
     input_shape: tuple[int, ...]
     num_classes: int

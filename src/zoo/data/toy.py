@@ -4,6 +4,7 @@ from typing import Any
 
 import torch
 
+from zoo.constraints import Interval
 from zoo.data.tensors import ClassificationDataModule, TensorSet, split_sizes
 
 
@@ -12,6 +13,7 @@ class _GeneratedPoints(ClassificationDataModule):
 
     input_shape = (2,)
     num_classes = 2
+    parameter_constraints = {"n_samples": Interval(int, 1, None)}  # (zoo.constraints)
 
     def __init__(self, n_samples: int = 400, batch_size: int = 32, seed: int = 0, **kwargs):
         super().__init__(batch_size=batch_size, seed=seed, **kwargs)
@@ -40,6 +42,8 @@ class LinearlySeparable(_GeneratedPoints):
         **kwargs: `n_samples` (400), `batch_size` (32), `seed` (0).
     """
 
+    parameter_constraints = {"margin": Interval(float, 0, None)}
+
     def __init__(self, margin: float = 0.1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.margin = margin
@@ -65,6 +69,8 @@ class XOR(_GeneratedPoints):
         noise: The clusters' standard deviation.
         **kwargs: `n_samples` (400), `batch_size` (32), `seed` (0).
     """
+
+    parameter_constraints = {"noise": Interval(float, 0, None)}
 
     def __init__(self, noise: float = 0.25, **kwargs: Any) -> None:
         super().__init__(**kwargs)

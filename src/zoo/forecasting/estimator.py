@@ -469,7 +469,7 @@ class Forecaster:
         checkpoint = read_checkpoint(path)
         network = network_of(checkpoint)
         if not hasattr(network, "horizon"):
-            raise ConfigError(f"{path} holds a {type(network).__name__}, not a forecaster")
+            raise ConfigError(f"{path} holds a {type(network).__name__}, not a forecasting network")
         hparams = checkpoint["hyper_parameters"]
         state = checkpoint.get("zoo_intervals")
         intervals = None if state is None else ConformalIntervals.from_state(state)

@@ -81,14 +81,14 @@ class RNN:
         recipe: the settings it starts from: `"rnn_csv"` (conf/recipe/rnn_csv.yaml: three
             GRUs, early stopping, epochs of about 20,000 windows) or `"rnn_m3"` (the M3
             recipe: six whole epochs, the last weights kept).
-        cell: the recurrent cell, rnn, lstm or gru (conf/model/rnn.yaml); None, here and
-            below, keeps the recipe's value.
+        cell: the recurrent cell, rnn, lstm or gru (`zoo.models.GlobalRNN`'s default:
+            gru); None, here and below, keeps the recipe's value.
         hidden_size: each network's hidden units.
         num_layers: recurrent layers.
         dropout: dropout between recurrent layers.
         ensemble_size: networks trained side by side (the forecast is their median).
         input_length: values each forecast reads (None: the data decides).
-        loss: the training loss (conf/task/forecasting.yaml).
+        loss: the training loss (`zoo.tasks.ForecastingTask`'s default: mae).
         lr: the learning rate.
         max_epochs: the most epochs trained.
         epoch_windows: windows an epoch draws (None: every window once).

@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from zoo.constraints import Interval, ListOf
 from zoo.models.registry import register_model
 from zoo.models.weights import DIGIT_OUTPUT, MNIST_DATA, Weights, WeightsEnum
 from zoo.transforms import DigitImages
@@ -98,6 +99,12 @@ class CNN(nn.Module):
     """
 
     input_layout = ("C", "H", "W")  # of one example: images only
+    parameter_constraints = {  # its settings (zoo.constraints); the data gives the sizes
+        "channels": ListOf(Interval(int, 1, None), min_length=1),
+        "convs_per_stage": Interval(int, 1, None),
+        "dropout": Interval(float, 0, 1, closed="left"),
+        "pool_size": Interval(int, 1, None),
+    }
 
     def __init__(
         self,

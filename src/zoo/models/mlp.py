@@ -5,6 +5,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from zoo.constraints import Interval, ListOf
 from zoo.models.registry import register_model
 from zoo.models.weights import DIGIT_OUTPUT, MNIST_DATA, Weights, WeightsEnum
 from zoo.transforms import DigitImages, PrimerFeatures
@@ -66,6 +67,11 @@ class SigmoidMLP(nn.Module):
         hidden_sizes: The width of each hidden layer of sigmoid units, in order.
         dropout: Dropout after each hidden layer (0: none).
     """
+
+    parameter_constraints = {  # its settings (zoo.constraints); the data gives the sizes
+        "hidden_sizes": ListOf(Interval(int, 1, None)),
+        "dropout": Interval(float, 0, 1, closed="left"),
+    }
 
     def __init__(
         self,

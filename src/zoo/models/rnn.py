@@ -5,6 +5,7 @@ from typing import Literal
 import torch
 from torch import nn
 
+from zoo.constraints import Interval, Options
 from zoo.models import ensemble_gru
 from zoo.models.registry import register_model
 from zoo.models.weights import Weights, WeightsEnum
@@ -95,6 +96,18 @@ class GlobalRNN(nn.Module):
         ValueError: If `cell`, `scaling` or `baseline` is not one of its choices, or the
             seasonal baseline has fewer inputs than a season.
     """
+
+    parameter_constraints = {  # its settings (zoo.constraints); the data gives the sizes
+        "cell": Options(*CELLS),
+        "hidden_size": Interval(int, 1, None),
+        "num_layers": Interval(int, 1, None),
+        "dropout": Interval(float, 0, 1, closed="left"),
+        "scaling": (Options(*SCALINGS), None),  # null in a config: the data decides
+        "baseline": Options(*BASELINES),
+        "ensemble_size": Interval(int, 1, None),
+        "linear": bool,
+        "deseasonalize": bool,
+    }
 
     def __init__(
         self,

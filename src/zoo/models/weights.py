@@ -182,7 +182,7 @@ class Weights:
         return self.transform(**self._card()["transform"])
 
     def intervals(self) -> ConformalIntervals | None:
-        """The conformal prediction intervals of a forecaster's weights, calibrated on its
+        """The conformal prediction intervals of a forecasting network's weights, calibrated on its
         validation forecasts (`zoo.timeseries.intervals`); None for other networks."""
         state = self._card().get("intervals")
         return None if state is None else ConformalIntervals.from_state(state)

@@ -2,8 +2,8 @@
 
 The exported graph takes what the task's `forward` takes from a user: raw pixels in [0, 1]
 for image classifiers, a table's encoded rows (`zoo.tables`) for table classifiers
-(normalisation built in), raw series values for forecasters (scaling in,
-unscaling out, inside the network); classifiers return logits. An exported forecaster
+(normalisation built in), raw series values for forecasting networks (scaling in,
+unscaling out, inside the network); classifiers return logits. An exported forecasting network
 reads a full window of `input_length` observed values.
 """
 
@@ -30,7 +30,7 @@ class ExportedNetwork(nn.Module):
         super().__init__()
         self.network = task.model
         hp = task.hparams
-        # one number, or one per channel or feature; forecasters scale inside the network
+        # one number, or one per channel or feature; forecasting networks scale inside the network
         self.register_buffer("in_mean", torch.tensor(hp.get("input_mean", 0.0)))
         self.register_buffer("in_std", torch.tensor(hp.get("input_std", 1.0)))
 

@@ -61,7 +61,8 @@ def build_task(cfg: DictConfig, datamodule: InMemoryDataModule) -> L.LightningMo
 
     A model, task and data that cannot go together are refused first (`check_pairing`).
     Sizes the data decides (inputs, classes, horizon) fill the model's arguments that the
-    config leaves out; a size the config states anyway wins, with a warning if it differs.
+    config leaves out or sets to null (null and not the data's: the constructor's default);
+    a size the config states anyway wins, with a warning if it differs.
     """
     model_cfg = OmegaConf.to_container(cfg.model, resolve=True)
     name = model_cfg.pop("name")
@@ -69,7 +70,7 @@ def build_task(cfg: DictConfig, datamodule: InMemoryDataModule) -> L.LightningMo
     accepted = model_arguments(name)
     model_kwargs = {k: v for k, v in datamodule.dims.items() if k in accepted}
     for key, value in model_cfg.items():
-        if value is None and key in model_kwargs:  # null: the data decides
+        if value is None and key in accepted:  # null: the data decides, else the constructor
             continue
         if key in model_kwargs and model_kwargs[key] != value:
             log.warning("model.%s=%s overrides the data's %s", key, value, model_kwargs[key])
@@ -153,8 +154,8 @@ def train(
     """Train (and test) as a composed config says: what `zoo train` does.
 
     Everything the run writes lands in `cfg.output_dir`: `config.yaml`, checkpoints,
-    TensorBoard logs and `metrics.json`. Settings are checked before any work. A forecaster
-    whose validation part gives too few forecasts to calibrate intervals (one series, a
+    TensorBoard logs and `metrics.json`. Settings are checked before any work. A forecasting
+    network whose validation part gives too few forecasts to calibrate intervals (one series, a
     few) has them calibrated first, so that every checkpoint is written once, with them
     (`calibrate_by_refit`).
 
@@ -352,13 +353,13 @@ def report(output_dir: Path, metrics: dict[str, float]) -> None:
     console.print(f"TensorBoard:  tensorboard --logdir {output_dir}")
 
 
-# -- forecasters: intervals for one series and small panels -----------------------------------
+# -- forecasting networks: intervals for one series and small panels --------------------------
 
 CALIBRATION_SCORES = 50  # per horizon step, when the series allow (at least MIN_CALIBRATION)
 
 
 def calibrate_by_refit(cfg: DictConfig, datamodule, task) -> ConformalIntervals | None:
-    """Conformal intervals for a forecaster whose validation part gives too few scores (one
+    """Conformal intervals for a forecasting network whose validation part gives too few scores (one
     series, or a few); None (with a warning) when the series are too short for them.
 
     A second network, trained as `cfg` says on each series but its last `horizon + k - 1`

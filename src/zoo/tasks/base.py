@@ -3,9 +3,12 @@
 import lightning as L
 import torch
 
+from zoo.constraints import FromData, Interval, ListOf, Options
 from zoo.inputs import predicted_classes
-from zoo.tasks.optim import configure_optimization
+from zoo.tasks.optim import OPTIMIZERS, SCHEDULERS, configure_optimization
 from zoo.tasks.summaries import log_decision_boundary
+
+ABOVE_ZERO = Interval(float, 0, None, closed="neither")
 
 
 class ZooTask(L.LightningModule):
@@ -15,6 +18,17 @@ class ZooTask(L.LightningModule):
 
     data_kind: str  # the `kind` of data module the task trains on
     required_precision: str | None = None  # a trainer precision the task must have, if any
+    # the optimizer's settings, for the tasks that take them (zoo.constraints), and the
+    # normalisation the data gives: a divisor, so above 0
+    parameter_constraints = {
+        "optimizer": Options(*OPTIMIZERS),
+        "lr": Interval(float, 0, None, closed="neither"),
+        "momentum": Interval(float, 0, 1, closed="left"),
+        "weight_decay": Interval(float, 0, None),
+        "scheduler": (Options(*(s for s in SCHEDULERS if s)), None),
+        "cycle_momentum": bool,
+        "input_std": FromData((ABOVE_ZERO, ListOf(ABOVE_ZERO))),
+    }
 
     @classmethod
     def refuses(cls, builder) -> str | None:
@@ -22,9 +36,20 @@ class ZooTask(L.LightningModule):
         None if it can."""
         return None
 
-    def _step(self, batch, stage: str) -> tuple[torch.Tensor, torch.Tensor]:
-        """Loss and outputs (predictions) of one batch, logged under `stage`."""
+    def loss(self, scores: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The loss of (B, outputs) `scores` against (B,) labels: each classifier's own."""
         raise NotImplementedError
+
+    def _step(self, batch, stage: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """Loss and predicted classes of a batch `(x, y)`, logged under `stage` with the
+        accuracy: the classifiers' step, their `loss` aside (forecasting has its own)."""
+        x, y = batch
+        scores = self(x)
+        loss = self.loss(scores, y)
+        predictions = self.predict_classes(scores)
+        self.log_loss(stage, loss)
+        self.log_accuracy(stage, predictions, y)
+        return loss, predictions
 
     def training_step(self, batch, batch_idx: int):
         return self._step(batch, "train")[0]

@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix
 
+from zoo.constraints import Interval, Options
 from zoo.inputs import class_probabilities, normalise
 from zoo.models import Perceptron, create_model
 from zoo.tasks.base import ZooTask
@@ -47,6 +48,11 @@ class ClassificationTask(ZooTask):
     """
 
     data_kind = "classification"
+    parameter_constraints = {  # beside ZooTask's optimizer settings (zoo.constraints)
+        "loss": Options("cross_entropy", "mse"),
+        "label_smoothing": Interval(float, 0, 1, closed="left"),
+        "channels_last": bool,
+    }
 
     @classmethod
     def refuses(cls, builder) -> str | None:
@@ -125,15 +131,6 @@ class ClassificationTask(ZooTask):
         if binary:
             return F.binary_cross_entropy_with_logits(logits[:, 0].float(), y.float())
         return F.cross_entropy(logits.float(), y, label_smoothing=self.hparams.label_smoothing)
-
-    def _step(self, batch, stage: str):
-        x, y = batch
-        logits = self(x)
-        loss = self.loss(logits, y)
-        preds = self.predict_classes(logits)
-        self.log_loss(stage, loss)
-        self.log_accuracy(stage, preds, y)
-        return loss, preds
 
     def test_step(self, batch, batch_idx):
         x, y = batch

@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 from torchmetrics import Metric
 
+from zoo.constraints import Interval, ListOf, Options
 from zoo.errors import ConfigError
 from zoo.models import create_model
 from zoo.tasks.base import ZooTask
@@ -29,10 +30,11 @@ from zoo.timeseries.metrics import (
 SCALED_LOSSES = {"mae": F.l1_loss, "mse": F.mse_loss, "huber": F.smooth_l1_loss}
 LOSSES = (*SCALED_LOSSES, "mase", "smape")
 SHOWN_AT_TEST = 6
+PERCENT = Interval(float, 0, 100, closed="neither")
 
 
 class ForecastingTask(ZooTask):
-    """Trains a registered forecaster (such as `rnn`) on windows drawn from every series.
+    """Trains a registered forecasting network (such as `rnn`) on windows drawn from every series.
 
     Batches are dicts from `zoo.data.PanelDataModule`: inputs `x`, their `mask`, targets
     `y`, the `series` number and, for validation and test, each series' MASE `scale`. The
@@ -63,6 +65,10 @@ class ForecastingTask(ZooTask):
     """
 
     data_kind = "forecasting"
+    parameter_constraints = {  # beside ZooTask's optimizer settings (zoo.constraints)
+        "loss": Options(*LOSSES),
+        "interval_levels": (ListOf(PERCENT), PERCENT),  # levels in %, or one level
+    }
 
     def __init__(
         self,

@@ -157,14 +157,8 @@ class PerceptronTask(ZooTask):
         with torch.autocast(x.device.type, enabled=False):  # thresholds decide in fp32
             return self.model(normalise(x, self.hparams.input_mean, self.hparams.input_std).float())
 
-    def _step(self, batch, stage: str):
-        x, y = batch
-        scores = self(x)
-        loss = perceptron_criterion(scores, y, self.num_classes)
-        predictions = self.predict_classes(scores)
-        self.log_loss(stage, loss)
-        self.log_accuracy(stage, predictions, y)
-        return loss, predictions
+    def loss(self, scores: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return perceptron_criterion(scores, y, self.num_classes)
 
     def training_step(self, batch, batch_idx):
         x, y = batch

@@ -1,7 +1,7 @@
 """Rolling-origin backtests: forecast from several past cutoffs, compare with what happened.
 
 For `n_windows` cutoffs `step` apart, the last ending `horizon` values before each series'
-end, every forecaster forecasts each series from its values before the cutoff alone, and
+end, every method forecasts each series from its values before the cutoff alone, and
 the next `horizon` values are the truth (statsforecast's `cross_validation` layout:
 `test_size = horizon + step * (n_windows - 1)` values at the end of each series).
 
@@ -76,8 +76,8 @@ class Window:
 @dataclass
 class Backtest:
     """`frame`: one row per (series, cutoff, time), in statsforecast's `cross_validation`
-    layout: `unique_id, ds, cutoff, y`, a column per forecaster and its interval bounds
-    (`<name>-lo-80`...); `summary`: per forecaster, the panel means of sMAPE and MASE over
+    layout: `unique_id, ds, cutoff, y`, a column per method and its interval bounds
+    (`<name>-lo-80`...); `summary`: per method, the panel means of sMAPE and MASE over
     every (series, cutoff) and each level's coverage (%) and mean width."""
 
     frame: pd.DataFrame
@@ -87,7 +87,7 @@ class Backtest:
 
 def backtest(
     panel: Panel,
-    forecasters: dict[str, Method],
+    methods: dict[str, Method],
     horizon: int,
     season_length: int,
     n_windows: int = 3,
@@ -95,7 +95,7 @@ def backtest(
     intervals: dict[str, ConformalIntervals] | None = None,
     progress: bool = False,
 ) -> Backtest:
-    """Forecast every series of `panel` from each cutoff with every forecaster; see above."""
+    """Forecast every series of `panel` from each cutoff with every method; see above."""
     step = horizon if step is None else step
     cutoffs = backtest_cutoffs(panel.lengths, horizon, n_windows, step)
     intervals = intervals or {}
@@ -117,8 +117,8 @@ def backtest(
             "y": truth_values.reshape(-1).numpy(),
         }
         window = Window({}, {}, truth_values, scale)
-        for name, forecaster in forecasters.items():
-            forecast = forecaster(history, horizon).float()
+        for name, method in methods.items():
+            forecast = method(history, horizon).float()
             bounds = intervals[name].bounds(forecast, scale) if name in intervals else {}
             columns |= model_columns(name, forecast, bounds)
             window.forecasts[name], window.bounds[name] = forecast, bounds
@@ -129,7 +129,7 @@ def backtest(
 
 
 def summarise(windows: list[Window]) -> pd.DataFrame:
-    """Per forecaster: panel means of sMAPE and MASE over every (series, cutoff), and each
+    """Per method: panel means of sMAPE and MASE over every (series, cutoff), and each
     interval level's coverage (%) and mean width."""
     truth = torch.cat([w.truth for w in windows])
     scale = torch.cat([w.scale for w in windows])
@@ -155,7 +155,7 @@ def calibration_windows(series: int, horizon: int, wanted: int = MIN_CALIBRATION
 
 
 def calibrate(
-    forecaster: Method,
+    method: Method,
     history: Panel,
     horizon: int,
     season_length: int,
@@ -163,7 +163,7 @@ def calibrate(
     step: int | None = None,
     levels=DEFAULT_LEVELS,
 ) -> ConformalIntervals:
-    """Conformal intervals for `forecaster` from its backtest on `history` (values it has
+    """Conformal intervals for `method` from its backtest on `history` (values it has
     not trained on, such as those before a backtest's first cutoff): the last `n_windows`
     cutoffs before its end, `step` apart, on the series long enough for them (the others
     add no scores). Fewer than `MIN_CALIBRATION` scores per step raise a ConfigError."""
@@ -177,7 +177,7 @@ def calibrate(
             "forecasts: lower step, or give more windows or series"
         )
     chosen = history.select(long_enough)
-    result = backtest(chosen, {"m": forecaster}, horizon, season_length, n_windows, step)
+    result = backtest(chosen, {"m": method}, horizon, season_length, n_windows, step)
     forecast = torch.cat([w.forecasts["m"] for w in result.windows])
     truth = torch.cat([w.truth for w in result.windows])
     scale = torch.cat([w.scale for w in result.windows])

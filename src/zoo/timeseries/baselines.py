@@ -1,7 +1,7 @@
 """The forecasts to beat: seasonal naive (ours, in torch) and statsforecast's Theta and ETS.
 
 `seasonal_naive` is the one place that knows the seasonal-naive forecast: the benchmarks'
-baseline and the forecaster's fallback for series too short for the network both call it.
+baseline and the network's fallback for series too short for the network both call it.
 """
 
 import time

@@ -70,7 +70,7 @@ def season_length_for(step: object, given: int | None = None, source: str = "the
 
 
 def check_frequency(expected: str | None, found: object, what: str, force: bool = False) -> None:
-    """Refuse data of another period than a trained forecaster's (`expected`, a pandas
+    """Refuse data of another period than a trained network's (`expected`, a pandas
     frequency, or None when it trained on integer times) unless `force`."""
     if force or expected is None or isinstance(found, int) or found is None:
         return

@@ -1,4 +1,4 @@
-"""Conformal prediction intervals for any forecaster, per horizon step.
+"""Conformal prediction intervals for any forecasting method, per horizon step.
 
 Calibration takes forecasts a method made for periods it had not seen (a backtest's, or a
 trained network's validation forecasts), and their truth. Each error becomes a score that

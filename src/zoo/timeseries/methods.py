@@ -61,7 +61,7 @@ def check_domain(model: nn.Module, panel: Panel, what: str = "this network") -> 
 
 
 class NetworkMethod:
-    """A trained forecaster network, reused as it is at every call (no training)."""
+    """A trained forecasting network, reused as it is at every call (no training)."""
 
     def __init__(self, model: nn.Module, what: str = "this network") -> None:
         self.model, self.what = model, what

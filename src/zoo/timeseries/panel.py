@@ -425,7 +425,7 @@ def _panel_of(values, times, codes, labels, first_of_series, step, source: str) 
         names = ", ".join(repr(s) for s in series_ids[single][:MAX_ROWS_NAMED])
         raise DataError(
             f"{source}: {int(single.sum())} series have a single value ({names}); "
-            "a forecaster needs at least two: drop them"
+            "forecasting needs at least two: drop them"
         )
     indptr = torch.zeros(len(lengths) + 1, dtype=torch.int64)
     torch.cumsum(torch.as_tensor(lengths, dtype=torch.int64), 0, out=indptr[1:])

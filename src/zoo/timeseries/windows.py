@@ -6,7 +6,7 @@ before the series' first value are padding: zeros, marked False in the window's 
 window is ever copied out in advance: the dataset holds, per series, its first and last
 cutoff, and a batch of window numbers becomes (series, cutoff) pairs by a binary search
 over the running window counts, then one gather from the flat panel (`gather`, which also
-gives the shipped forecaster's transform its windows: `latest_inputs`).
+gives the shipped network's transform its windows: `latest_inputs`).
 """
 
 from __future__ import annotations
