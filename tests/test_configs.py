@@ -1,22 +1,29 @@
 """The configs and the registry stay in step, and every offered combination trains or is
 refused before training with a message that names what fits."""
 
-import math
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import torch
 import yaml
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 import zoo
+from zoo.configs import check_values
 from zoo.configs import compose_config as compose_from
-from zoo.runs.training import build_task, trainer_precision
+from zoo.runs.training import build_task
 
-from .conftest import CONF_DIR, table_frame, write_images, write_small_mnist
+from .conftest import (
+    CONF_DIR,
+    compose_config,
+    default_data,
+    one_training_step,
+    table_frame,
+    write_images,
+    write_small_mnist,
+)
 
 MODEL_OPTIONS = sorted(p.stem for p in (CONF_DIR / "model").glob("*.yaml"))
 DATA_OPTIONS = sorted(p.stem for p in (CONF_DIR / "data").glob("*.yaml"))
@@ -60,37 +67,9 @@ def data_settings(mnist_root, tmp_path):
     return settings
 
 
-def one_training_step(cfg, callbacks: list | None = None) -> None:
-    """Train one batch and validate one, with the config's own data, network, task, trainer
-    and precision (and `callbacks`); the step must move the weights and give finite losses."""
-    datamodule = instantiate(cfg.data)
-    task = build_task(cfg, datamodule)
-    before = {name: p.detach().cpu().clone() for name, p in task.named_parameters()}
-    trainer = instantiate(
-        cfg.trainer,
-        precision=trainer_precision(cfg),
-        fast_dev_run=1,
-        logger=False,
-        callbacks=list(callbacks or []),
-        enable_progress_bar=False,
-        enable_model_summary=False,
-    )
-    trainer.fit(task, datamodule=datamodule)
-    moved = [n for n, p in task.named_parameters() if not torch.equal(p.detach().cpu(), before[n])]
-    assert moved, "a training step changed no weight"
-    for name in ("train/loss", "val/loss"):
-        assert math.isfinite(trainer.callback_metrics[name]), name
-
-
 def test_every_registered_model_has_a_config_and_every_config_a_model():
     assert MODEL_OPTIONS == zoo.list_models()
     assert sorted(FITS) == MODEL_OPTIONS
-
-
-def default_data(group: str, option: str) -> str:
-    """The data option that conf/<group>/<option>.yaml picks (`override /data...: NAME`)."""
-    defaults = yaml.safe_load((CONF_DIR / group / f"{option}.yaml").read_text())["defaults"]
-    return next(v for d in defaults for k, v in d.items() if k.startswith("override /data"))
 
 
 @pytest.mark.parametrize("model", MODEL_OPTIONS)
@@ -252,3 +231,37 @@ def test_only_recipes_and_experiments_are_global_groups():
         header = path.read_text().splitlines()[0]
         is_global = header == "# @package _global_"
         assert is_global == (path.parent.name in ("recipe", "experiment")), path
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("trainer.max_epochs=abc", "trainer.max_epochs='abc' is not allowed"),
+        ("task.lr=-1", "task.lr=-1 is not allowed: task.lr must be a number > 0"),
+        ("task.lr=abc", "task.lr='abc' is not allowed"),
+        ("seed=abc", "seed='abc' is not allowed"),
+        ("data.batch_size=0", "data.batch_size=0 is not allowed"),
+        ("model.hidden_sizes=[0]", "model.hidden_sizes=[0] is not allowed"),
+        ("trainer.precision=banana", "trainer.precision='banana' is not allowed"),
+        ("trainer.devices=0", "trainer.devices=0 is not allowed"),
+    ],
+)
+def test_values_of_the_wrong_type_or_range_are_refused_naming_the_key(override, message):
+    cfg = compose_config("model=mlp", "data=xor", override, output_dir="unused")
+    with pytest.raises(zoo.ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        check_values(cfg)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("model.ensemble_size=0", "model.ensemble_size=0 is not allowed"),
+        ("model.hidden_size=0", "model.hidden_size=0 is not allowed"),
+        ("data.season_length=-1", "data.season_length=-1 is not allowed"),
+        ("data.horizon=0", "data.horizon=0 is not allowed"),
+    ],
+)
+def test_forecaster_values_are_refused_naming_the_key(override, message):
+    cfg = compose_config("model=rnn", "data=co2", override, output_dir="unused")
+    with pytest.raises(zoo.ConfigError, match=message):
+        check_values(cfg)

@@ -10,7 +10,7 @@ import torch
 
 from zoo.configs import CONF_DIR, check_values, compose_config
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 SCRIPT = ROOT / "benchmarks" / "gpu.py"
 

@@ -1,30 +1,34 @@
-"""The documentation site: building it runs every page (a failing block fails the build),
-its pages show what their code printed and drew, its maths is typeset, its walkthroughs are
-notebooks, the model zoo and the API reference say what the package holds; and the figure
-functions the pages use draw what they promise."""
+"""The documentation site as `mkdocs build --strict` builds it (once per test session):
+building runs every page (a failing block fails the build), its pages show what their code
+printed and drew, its maths is typeset, its walkthroughs are notebooks, the model zoo and
+the API reference say what the package holds.
 
+Then the built site in a real browser (the tests marked `browser`): Debian's Chromium,
+headless, 1280 px wide, driven by selenium through chromedriver, the site served on
+127.0.0.1. The maths is typeset, no code block scrolls sideways, every picture loads,
+nothing is fetched from another host (no CDN, no web fonts), printed outputs sit under
+their code; and a screenshot of every page is written to site-screenshots/ (or
+$ZOO_SCREENSHOTS) for a person to look at. `.ci/run` installs chromium and chromium-driver
+when they are missing; without them (or selenium) those tests are skipped, saying what to
+install. Both live in one module so that one test process builds the site for both."""
+
+import functools
+import http.server
 import json
+import os
 import re
+import shutil
+import threading
 from html import unescape
+from pathlib import Path
 
 import nbformat
 import pytest
-import torch
 from PIL import Image
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 import zoo
-from zoo.plots import (
-    conv_filters_figure,
-    decision_boundary_figure,
-    digit_templates_figure,
-    feature_maps_figure,
-    figure_pixels,
-    logged_images,
-    save_animation,
-)
 
-from .conftest import NO_MNIST, ROOT
+from ..conftest import NO_MNIST, ROOT
 
 DOCS = ROOT / "docs"
 WALKTHROUGHS = ["quickstart", "neuron", "perceptron", "digits", "forecasting"]
@@ -36,9 +40,6 @@ RESULT = re.compile(r'<div class="result">\s*<div class="[^"]*highlight"><pre><s
 def printed(page: str) -> list[str]:
     """The outputs a page shows under its code blocks, as text."""
     return [unescape(re.sub(r"<[^>]+>", "", block)) for block in RESULT.findall(page)]
-
-
-# -- the built site ---------------------------------------------------------------------------
 
 
 def test_building_the_site_runs_every_page_and_shows_what_it_printed(built_site):
@@ -146,142 +147,137 @@ def test_every_picture_a_page_shows_is_drawn_by_a_page(built_site):
     assert animation.n_frames == 20
 
 
-# -- the figures the pages draw ---------------------------------------------------------------
+# -- in a browser ---------------------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+WIDTH = 1280
 
 
-def test_the_boundary_figure_shows_the_points_on_the_shaded_plane_with_a_legend():
-    points = torch.tensor([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
-    labels = torch.tensor([0, 0, 1, 1])
-    figure = decision_boundary_figure(lambda g: (g[:, 0] > 0.5).float(), points, labels, "t")
-    assert figure_pixels(figure) == (400, 400)
-    ax, colour_bar = figure.axes
-    scattered = [c.get_offsets().tolist() for c in ax.collections if len(c.get_offsets()) == 2]
-    assert scattered == [points[:2].tolist(), points[2:].tolist()]  # class 0, then class 1
-    legend = [text.get_text() for text in ax.get_legend().get_texts()]
-    assert legend == ["boundary", "class 0", "class 1"]
-    assert colour_bar.get_ylabel() == "P(class 1)"
-    assert ax.get_title() == "t" and ax.get_xlim()[0] < 0 < 1 < ax.get_xlim()[1]
+PAGES = ["index", *WALKTHROUGHS, "models", "m3", "benchmarks", "api", "troubleshooting",
+         "references", "changelog"]  # fmt: skip
 
 
-def test_weights_are_drawn_on_a_scale_centred_at_zero_with_a_colour_bar():
-    filters = conv_filters_figure(torch.randn(32, 1, 3, 3))
-    panels = [a for a in filters.axes if a.images]
-    assert len(panels) == 32 and figure_pixels(filters)[0] == 1130  # room for the bar
-    low, high = panels[0].images[0].get_clim()
-    assert low == -high < 0  # white is zero
-    assert filters.axes[-1].get_ylabel() == "weight"  # the colour bar
-    templates = digit_templates_figure(torch.randn(10, 784), [str(d) for d in range(10)])
-    panels = [a for a in templates.axes if a.images]
-    assert len(panels) == 10 and panels[3].get_title() == "'3'"
-    assert panels[0].images[0].get_array().shape == (28, 28)
-    assert templates.axes[-1].get_ylabel() == "weight"
-    maps = feature_maps_figure(torch.rand(28, 28), torch.rand(15, 14, 14))
-    shown = [a.images[0].get_array().shape for a in maps.axes if a.images]
-    assert shown == [(28, 28)] + [(14, 14)] * 15
+@pytest.fixture(scope="module")
+def browser():
+    selenium = pytest.importorskip("selenium", reason="selenium: pip install -e '.[dev]'")
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip("no headless Chromium: apt-get install chromium chromium-driver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    assert selenium
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless",
+        "--no-sandbox",  # CI runs as root
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--hide-scrollbars",
+        # a closed network: no background connections, no lookups of Google's hosts
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--window-size={WIDTH},900",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
 
 
-def test_a_few_large_weights_do_not_wash_out_the_rest():
-    weights = torch.randn(10, 784) * 0.01
-    weights[0, 0] = 100.0  # one outlier
-    templates = digit_templates_figure(weights, [str(d) for d in range(10)])
-    high = templates.axes[0].images[0].get_clim()[1]
-    assert high < 1.0  # the scale follows the bulk of the weights, not the outlier
-
-
-def test_the_forecast_plot_draws_the_held_out_truth(tmp_path):
-    import pandas as pd
-
-    from zoo.forecasting import plot_forecasts
-    from zoo.timeseries import Panel
-
-    history = Panel.from_series(pd.Series([float(v) for v in range(1, 25)]), "s")
-    forecast = pd.DataFrame(
-        {"unique_id": "s", "ds": range(24, 30), "m": [25.0] * 6, "y": [26.0] * 6}
+@pytest.fixture(scope="module")
+def served(built_site):
+    """The built site over HTTP on 127.0.0.1 (a free port), for the module's tests."""
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(built_site.folder)
     )
-    plot_forecasts(history, forecast, ["s"], tmp_path / "f.png")
-    assert Image.open(tmp_path / "f.png").size[0] > 0
-    from zoo.plots import forecast_grid
-
-    figure = forecast_grid([("s", torch.ones(4), torch.ones(2), torch.zeros(2))])
-    labels = [line.get_label() for line in figure.axes[0].get_lines()]
-    assert "held-out truth" in labels and "history" in labels
-
-
-# -- TensorBoard's pictures ------------------------------------------------------------------
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
 
 
-def test_a_2d_run_logs_its_decision_boundary_and_they_animate(config, tmp_path):
-    cfg = config("model=perceptron", "data=separable", "trainer.max_epochs=6", "test=false")
-    zoo.train(cfg)
-    events = EventAccumulator(f"{cfg.output_dir}/tensorboard", size_guidance={"images": 0})
-    events.Reload()
-    assert "train/decision_boundary" in events.Tags()["images"]
-    pictures = events.Images("train/decision_boundary")
-    assert len(pictures) == 6 and pictures[0].width == 400 and pictures[0].height == 400
-
-    frames = logged_images(f"{cfg.output_dir}/tensorboard", "train/decision_boundary")
-    assert [frame.size for frame in frames] == [(400, 400)] * 6
-    gif = save_animation(frames, tmp_path / "moving.gif", frame_seconds=0.2, hold_seconds=1)
-    animation = Image.open(gif)
-    assert animation.n_frames == 6 and animation.info["loop"] == 0
-    assert animation.info["duration"] == 200
-    with pytest.raises(zoo.DataError, match="no 'test/templates' images"):
-        logged_images(f"{cfg.output_dir}/tensorboard", "test/templates")
+@pytest.fixture(scope="module")
+def screenshots() -> Path:
+    folder = Path(os.environ.get("ZOO_SCREENSHOTS") or ROOT / "site-screenshots")
+    shutil.rmtree(folder, ignore_errors=True)  # this run's pictures only
+    folder.mkdir(parents=True)
+    return folder
 
 
-def test_runs_on_digits_log_their_filters_maps_and_templates_not_a_boundary(config, tmp_path):
-    from .conftest import write_small_mnist
-
-    root = write_small_mnist(tmp_path / "mnist")
-    common = [f"data.root={root}", "data.val_size=100", "trainer.max_epochs=1"]
-    tags = {}
-    for model, extra in (("perceptron", []), ("cnn", ["model.channels=[4,8]"])):
-        cfg = config(f"model={model}", "data=mnist", *common, *extra)
-        zoo.train(cfg)
-        events = EventAccumulator(f"{cfg.output_dir}/tensorboard", size_guidance={"images": 0})
-        events.Reload()
-        tags[model] = set(events.Tags()["images"])
-    assert "test/templates" in tags["perceptron"]
-    assert {"test/first_layer_filters", "test/feature_maps"} <= tags["cnn"]
-    assert not any("decision_boundary" in t for t in tags["perceptron"] | tags["cnn"])
+def open_page(driver, base: str, page: str) -> None:
+    driver.set_window_size(WIDTH, 900)
+    driver.get(f"{base}/" if page == "index" else f"{base}/{page}/")
+    driver.execute_script("return document.fonts.ready")
 
 
-# -- the hook that runs the pages --------------------------------------------------------------
+LAYOUT = """
+const blocks = [...document.querySelectorAll('.md-content pre')];
+const images = [...document.querySelectorAll('.md-content img')];
+return {
+  page: [document.documentElement.scrollWidth, window.innerWidth],
+  code: blocks.filter(b => b.scrollWidth > b.clientWidth + 1).map(
+    b => [b.textContent.slice(0, 60), b.scrollWidth, b.clientWidth]),
+  codeBlocks: blocks.length,
+  brokenImages: images.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src),
+  elsewhere: performance.getEntriesByType('resource').map(r => r.name).filter(
+    url => !url.startsWith(location.origin)),
+  height: document.documentElement.scrollHeight,
+};
+"""
 
 
-def load_hook(name: str):
-    import importlib.util
+@pytest.mark.browser
+def test_every_page_fits_the_window_and_its_pictures_load(browser, served, screenshots):
+    problems = {}
+    for page in PAGES:
+        open_page(browser, served, page)
+        layout = browser.execute_script(LAYOUT)
+        page_width, window = layout["page"]
+        if page_width > window or layout["brokenImages"] or layout["elsewhere"]:
+            problems[page] = layout
+        if page in WALKTHROUGHS and layout["code"]:
+            problems[page] = layout["code"]  # a code block that scrolls sideways
+        browser.set_window_size(WIDTH, min(layout["height"] + 100, 30_000))
+        browser.save_screenshot(str(screenshots / f"{page}.png"))
+    assert not problems, problems
+    assert sorted(p.stem for p in screenshots.glob("*.png")) == sorted(PAGES)
 
-    spec = importlib.util.spec_from_file_location(f"hook_{name}", DOCS / "hooks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+
+@pytest.mark.browser
+def test_the_neuron_page_shows_its_formulas_typeset(browser, served):
+    open_page(browser, served, "neuron")
+    typeset = browser.execute_script(
+        "return [...document.querySelectorAll('mjx-container svg')]"
+        ".map(s => s.getBoundingClientRect().width)"
+    )
+    assert len(typeset) == 2 and min(typeset) > 50  # drawn, with a width on the page
+    text = browser.execute_script("return document.querySelector('.md-content').innerText")
+    assert "\\[" not in text and "\\(" not in text and "\\sigma" not in text
 
 
-def test_a_page_needing_mnist_is_built_unrun_without_it_and_run_with_it(tmp_path, monkeypatch):
-    from types import SimpleNamespace
-
-    from .conftest import write_small_mnist
-
-    hook = load_hook("execution")
-    page = SimpleNamespace(meta={"needs": "mnist"}, file=SimpleNamespace(src_path="digits.md"))
-    markdown = "# Digits\n\nText.\n\n```python\nprint(1)\n```\n\n![a](assets/a.png)\n"
-    hook.on_pre_build({})
-    try:
-        monkeypatch.setenv("ZOO_DATA_ROOT", str(tmp_path / "empty"))
-        unrun = hook.on_page_markdown(markdown, page, {}, None)
-        assert "This build did not run this page" in unrun
-        assert "lacks train-images-idx3-ubyte" in unrun and "t10k-labels" in unrun
-        assert 'exec="on"' not in unrun
-        monkeypatch.setenv("ZOO_DATA_ROOT", str(write_small_mnist(tmp_path / "data")))
-        run = hook.on_page_markdown(markdown, page, {}, None)
-        assert '```python exec="on" session="digits" source="block"' in run
-        assert "did not run" not in run
-        (hook._scratch / "a.png").write_bytes(b"drawn")  # what the page's code saved
-        (hook._scratch / "b.png").write_bytes(b"not shown")
-        scratch = hook._scratch
-        hook.on_post_build({"site_dir": str(tmp_path / "site")})
-    finally:
-        hook.on_build_error(None)
-    assert sorted(p.name for p in (tmp_path / "site" / "assets").iterdir()) == ["a.png"]
-    assert not scratch.exists()  # the pages' runs and files leave nothing behind
+@pytest.mark.browser
+def test_printed_outputs_appear_under_their_code(browser, served):
+    open_page(browser, served, "neuron")
+    outputs = browser.execute_script(
+        """
+        return [...document.querySelectorAll('.md-content .result')].map(result => {
+          const code = result.previousElementSibling;
+          const c = code.getBoundingClientRect(), r = result.getBoundingClientRect();
+          return [code.matches('div.highlight') && !code.closest('.result'),
+                  r.top > c.top + c.height / 2 && r.bottom > c.bottom,  // under it
+                  result.innerText.trim()];
+        });
+        """
+    )
+    assert len(outputs) == 5
+    assert all(is_code and below and text for is_code, below, text in outputs), outputs
+    assert "sigmoid(7) = 0.9990889488055994" in outputs[0][2]
+    assert "Emily" in outputs[-1][2] and "Frank" in outputs[-1][2]

@@ -1,8 +1,13 @@
-"""`scripts/train.py` as a user runs it: in a subprocess, writing a real run folder."""
+"""`zoo train` (scripts/train.py) as a user runs it, in a subprocess: the run folder it
+writes, killed and resumed, swept, interrupted, refused with one line and no traceback."""
 
+import hashlib
 import json
+import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 import torch
@@ -11,23 +16,16 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 import zoo
 from zoo.tasks import ClassificationTask
 
-from .conftest import ROOT
+from ..conftest import ROOT, compose_config, run_script, write_images
 
-
-def run_train(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "train.py"), *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-    )
+TRAIN = str(ROOT / "scripts" / "train.py")
 
 
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("script") / "run"
-    result = run_train(
+    result = run_script(
+        "train",
         "model=mlp",
         "data=xor",
         "trainer.max_epochs=8",
@@ -87,29 +85,6 @@ def test_checkpoint_reloads_to_identical_outputs(finished_run):
         assert torch.equal(zoo.load_model(checkpoint)(x), expected)  # toy data: no normalising
 
 
-def test_saved_module_and_reloaded_module_agree_exactly(config, tmp_path):
-    import lightning as L
-    from hydra.utils import instantiate
-
-    from zoo.runs.training import build_task
-
-    cfg = config("model=mlp", "data=xor")
-    datamodule = instantiate(cfg.data)
-    task = build_task(cfg, datamodule)
-    trainer = L.Trainer(
-        max_epochs=2,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-    )
-    trainer.fit(task, datamodule=datamodule)
-    trainer.save_checkpoint(tmp_path / "saved.ckpt")
-    x = torch.randn(32, 2)
-    with torch.no_grad():
-        assert torch.equal(zoo.load_task(tmp_path / "saved.ckpt")(x), task.eval()(x))
-
-
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
@@ -120,27 +95,15 @@ def test_saved_module_and_reloaded_module_agree_exactly(config, tmp_path):
     ],
 )
 def test_bad_choices_and_keys_fail_with_the_valid_ones_and_no_traceback(args, expected):
-    result = run_train(*args, "--cfg", "job")
+    result = run_script("train", *args, "--cfg", "job")
     assert result.returncode != 0
     for text in expected:
         assert text in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_missing_checkpoint_is_a_clear_error(tmp_path):
-    with pytest.raises(zoo.DataError, match="no checkpoint at"):
-        zoo.load_model(tmp_path / "nope.ckpt")
-    (tmp_path / "junk.ckpt").write_bytes(b"not a checkpoint")
-    with pytest.raises(zoo.DataError, match="not a readable zoo checkpoint"):
-        zoo.load_model(tmp_path / "junk.ckpt")
-    (tmp_path / "empty.ckpt").write_bytes(b"")  # a 0-byte file: an IndexError before
-    for load in (zoo.load_model, zoo.load_task, zoo.Forecaster.from_checkpoint):
-        with pytest.raises(zoo.DataError, match=r"empty.ckpt is not a readable zoo checkpoint"):
-            load(tmp_path / "empty.ckpt")
-
-
 def test_help_describes_usage_groups_and_config():
-    result = run_train("--help")
+    result = run_script("train", "--help")
     assert result.returncode == 0, result.stderr
     for text in (
         "zoo train model=cnn",
@@ -158,3 +121,169 @@ def test_the_run_log_and_config_name_the_presets_that_applied(finished_run):
     assert "presets:\n  recipe: mlp_xor\n  experiment: null" in config.read_text()
     log = (run_dir / "train.log").read_text()
     assert "presets: recipe mlp_xor, experiment none" in log
+
+
+def test_the_train_command_prints_zoos_message_for_a_bad_folder_and_no_traceback(tmp_path):
+    root = write_images(tmp_path / "empty_class", per_class=2)
+    (root / "zebra").mkdir()  # a class folder without images
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "train.py"), "model=cnn", "data=images",
+         f"data.root={root}", f"hydra.run.dir={tmp_path / 'run'}", "logger=none"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "error: class folder" in result.stderr and "zebra holds no images" in result.stderr
+
+
+def test_training_into_a_folder_that_holds_a_run_is_refused_unless_resuming_or_overwriting(
+    finished_run, tmp_path
+):
+    folder = tmp_path / "run"
+    shutil.copytree(finished_run[0], folder)  # a run `zoo train` wrote
+    args = ["model=perceptron", "trainer.max_epochs=1", "quiet=true", f"hydra.run.dir={folder}"]
+    before = {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+    again = run_script("train", *args)
+    assert again.returncode != 0 and "already holds a run" in again.stderr, again.stderr
+    assert "Traceback" not in again.stderr
+    assert {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()} == before
+    with pytest.raises(zoo.ConfigError, match="already holds a run"):  # the library too
+        zoo.train(compose_config("model=perceptron", "trainer.max_epochs=1", output_dir=folder))
+    replaced = run_script("train", *args, "overwrite=true")
+    assert replaced.returncode == 0, replaced.stderr
+
+
+def test_a_bad_value_on_the_command_line_is_one_line_before_any_work(tmp_path):
+    result = run_script("train", "model=mlp", "data=xor", "task.lr=abc",
+                        f"hydra.run.dir={tmp_path / 'run'}")  # fmt: skip
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-1].startswith("error: task.lr='abc'")
+    assert "Traceback" not in result.stderr and not (tmp_path / "run" / "config.yaml").exists()
+
+
+@pytest.mark.parametrize("choice", ["experiment=nonexistent", "experiment=fsat", "+experiment=x"])
+def test_a_misspelt_preset_stops_with_the_valid_ones(choice):
+    result = run_script("train", choice, "--cfg", "job")
+    assert result.returncode != 0 and "choose one of: fast" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_ctrl_c_under_quiet_says_where_the_run_is(tmp_path):
+    folder = tmp_path / "run"
+    run = subprocess.Popen(
+        [sys.executable, TRAIN, "model=mlp", "data=xor", "trainer.max_epochs=100000",
+         "quiet=true", "logger=none", f"hydra.run.dir={folder}"],
+        stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.time() + 120
+    while not (folder / "checkpoints" / "last.ckpt").exists() and time.time() < deadline:
+        time.sleep(0.1)
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode != 0 and "interrupted (Ctrl+C)" in err, err[-2000:]
+    assert f"ckpt_path={folder / 'checkpoints' / 'last.ckpt'}" in err
+
+
+def test_quiet_training_prints_no_deprecation_warning_of_lightnings(tmp_path):
+    run = f"hydra.run.dir={tmp_path / 'run'}"
+    result = run_script("train", "model=perceptron", "data=xor", "trainer.max_epochs=1",
+                        "quiet=true", "logger=none", run)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "LeafSpec" not in result.stderr + result.stdout
+
+
+def folder_digest(folder) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_killed_run_resumes_to_the_full_step_count_without_touching_the_first(tmp_path):
+    epochs = 30
+    args = ["model=mlp", "data=xor", f"trainer.max_epochs={epochs}", "quiet=true", "logger=none"]
+    args += ["trainer.deterministic=true"]
+    first, second = tmp_path / "first", tmp_path / "second"
+    run = subprocess.Popen(
+        [sys.executable, TRAIN, *args, f"hydra.run.dir={first}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    last = first / "checkpoints" / "last.ckpt"
+    versions = set()  # of last.ckpt: each epoch writes a new file in its place
+    deadline = time.time() + 120
+    while len(versions) < 3 and time.time() < deadline and run.poll() is None:
+        if last.exists():
+            versions.add((last.stat().st_ino, last.stat().st_mtime_ns))
+        time.sleep(0.01)
+    run.send_signal(signal.SIGKILL)  # a few epochs in
+    run.wait()
+    assert run.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+    stopped_at = torch.load(last, weights_only=True)["global_step"]
+    steps_per_epoch = 9  # 280 training points, batch 32
+    assert 0 < stopped_at < epochs * steps_per_epoch
+    before = folder_digest(first)
+
+    resumed = subprocess.run(
+        [sys.executable, TRAIN, *args, f"ckpt_path={last}", f"hydra.run.dir={second}"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    final = torch.load(second / "checkpoints" / "last.ckpt", weights_only=True)
+    assert final["global_step"] == epochs * steps_per_epoch and final["epoch"] == epochs - 1
+    assert folder_digest(first) == before  # nothing in the first run's folder changed
+    whole = tmp_path / "whole"  # the same run, never killed: the same weights, bit for bit
+    uninterrupted = subprocess.run(
+        [sys.executable, TRAIN, *args, f"hydra.run.dir={whole}"], capture_output=True, timeout=300
+    )
+    assert uninterrupted.returncode == 0, uninterrupted.stderr[-3000:]
+    reference = torch.load(whole / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
+    assert reference.keys() == final["state_dict"].keys()
+    for name, tensor in reference.items():
+        assert torch.equal(tensor, final["state_dict"][name]), name
+
+
+def test_multirun_grid_gives_each_run_its_own_folder(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            TRAIN,
+            "-m",
+            "model=mlp",
+            "data=xor",
+            "task.lr=0.01,0.1",
+            "trainer.max_epochs=1",
+            "quiet=true",
+            f"hydra.sweep.dir={tmp_path}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    lrs = sorted(
+        float(line.split(":")[1])
+        for n in ("0", "1")
+        for line in (tmp_path / n / "config.yaml").read_text().splitlines()
+        if line.strip().startswith("lr:")
+    )
+    assert lrs == [0.01, 0.1]
+    assert all((tmp_path / n / "checkpoints" / "last.ckpt").is_file() for n in ("0", "1"))
+
+
+def test_train_help_imports_neither_torch_nor_lightning():
+    code = (
+        "import atexit, runpy, sys\n"
+        "atexit.register(lambda: print('loaded:', sorted(m for m in ('torch', 'lightning')"
+        " if m in sys.modules)))\n"
+        f"sys.argv = [{str(ROOT / 'scripts' / 'train.py')!r}, '--help']\n"
+        "runpy.run_path(sys.argv[0], run_name='__main__')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "zoo train model=cnn" in result.stdout
+    assert "loaded: []" in result.stdout

@@ -13,9 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from .conftest import ROOT, write_images
-
-pytestmark = pytest.mark.e2e  # a wheel, a fresh environment, subprocesses and DDP
+from ..conftest import ROOT, write_images
 
 
 def run(command, **kwargs):

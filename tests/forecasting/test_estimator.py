@@ -12,6 +12,8 @@ import zoo
 from zoo.forecasting import RNN, AutoETS, Forecaster, SeasonalNaive, Theta
 from zoo.timeseries import season_length_for
 
+from ..conftest import shipped
+
 TINY = {"max_epochs": 2, "epoch_windows": 256, "hidden_size": 8, "ensemble_size": 1}
 TINY_OVERRIDES = [  # the same, on the command line
     "trainer.max_epochs=2",
@@ -194,18 +196,6 @@ def test_the_api_trains_as_the_command_line_does(config, tmp_path):
         assert api[name] == pytest.approx(cli[name], rel=1e-5), name
 
 
-def test_a_single_series_gets_intervals_from_rolling_windows_in_every_checkpoint(config):
-    cfg = config(
-        "model=rnn", "data=sine", "model.hidden_size=8", "trainer.max_epochs=2", "logger=none"
-    )
-    run = zoo.train(cfg)
-    assert run.task.intervals is not None and run.task.intervals.calibration_size == 50
-    for checkpoint in (run.output_dir / "checkpoints").glob("*.ckpt"):  # written once, with them
-        intervals = Forecaster.from_checkpoint(checkpoint).networks_["rnn"].intervals
-        assert intervals.calibration_size == 50 and intervals.space == "scaled"  # crosses zero
-    assert run.metrics["test/coverage-95"] >= run.metrics["test/coverage-80"]
-
-
 def test_baselines_forecast_with_intervals_in_the_same_shape():
     df = seasonal_panel(count=3)
     naive = Forecaster([SeasonalNaive()], h=12).fit(df).predict(level=[80])
@@ -233,3 +223,18 @@ def test_bad_input_gets_zoos_message_naming_the_fix():
         Forecaster([RNN()], h=3).cross_validation(df)
     with pytest.raises(zoo.DataError, match="expected a DataFrame"):
         Forecaster([Theta()], h=3).fit([1, 2, 3])
+
+
+def test_the_shipped_forecaster_refuses_what_it_cannot_serve(tmp_path):
+    shipped("rnn.m3-monthly")
+    fc = zoo.Forecaster.from_weights("rnn-m3-monthly")
+    months = pd.date_range("2000-01-01", periods=40, freq="MS")
+    ok = pd.DataFrame({"unique_id": "ok", "ds": months, "y": 50 + np.arange(40.0)})
+    zero = ok.assign(unique_id="has_zero", y=np.r_[np.ones(39), 0.0])
+    with pytest.raises(zoo.DataError, match=r"1 series have values <= 0 \('has_zero'\)"):
+        fc.predict(pd.concat([ok, zero]))
+    weeks = ok.assign(ds=pd.date_range("2000-01-02", periods=40, freq="W-SUN"))
+    with pytest.raises(zoo.ConfigError, match=r"trained on month data .* week"):
+        fc.predict(weeks)
+    forced = fc.predict(weeks, force_freq=True)
+    assert len(forced) == 18 and forced.ds.iloc[1] - forced.ds.iloc[0] == pd.Timedelta("7D")

@@ -1,6 +1,7 @@
-"""Whole runs as a user drives them: killed and resumed, swept, distributed, tuned."""
+"""zoo.runs.training: runs resumed to the weights of the uninterrupted run, refused
+checkpoints, quiet and reproducible runs, checkpoints written whole (kill -9, a full
+disk, DDP)."""
 
-import hashlib
 import json
 import os
 import pathlib
@@ -12,65 +13,13 @@ import time
 import lightning as L
 import pytest
 import torch
-from torch.utils.data import DataLoader
 
 import zoo
-from zoo.data.tensors import EpochShuffle
+import zoo.files
+from zoo.errors import DiskFullError
+from zoo.runs.training import AtomicCheckpointIO
 
-from .conftest import ROOT, compose_config
-
-TRAIN = str(ROOT / "scripts" / "train.py")
-
-
-def folder_digest(folder) -> dict[str, str]:
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
-def test_killed_run_resumes_to_the_full_step_count_without_touching_the_first(tmp_path):
-    args = ["model=mlp", "data=xor", "trainer.max_epochs=150", "quiet=true", "logger=none"]
-    args += ["trainer.deterministic=true"]
-    first, second = tmp_path / "first", tmp_path / "second"
-    run = subprocess.Popen(
-        [sys.executable, TRAIN, *args, f"hydra.run.dir={first}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    last = first / "checkpoints" / "last.ckpt"
-    deadline = time.time() + 120
-    while not last.exists() and time.time() < deadline and run.poll() is None:
-        time.sleep(0.05)
-    time.sleep(1.0)  # a few more epochs
-    run.send_signal(signal.SIGKILL)
-    run.wait()
-    assert run.returncode == -signal.SIGKILL, "the run finished before it could be killed"
-    stopped_at = torch.load(last, weights_only=True)["global_step"]
-    steps_per_epoch = 9  # 280 training points, batch 32
-    assert 0 < stopped_at < 150 * steps_per_epoch
-    before = folder_digest(first)
-
-    resumed = subprocess.run(
-        [sys.executable, TRAIN, *args, f"ckpt_path={last}", f"hydra.run.dir={second}"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert resumed.returncode == 0, resumed.stderr[-3000:]
-    final = torch.load(second / "checkpoints" / "last.ckpt", weights_only=True)
-    assert final["global_step"] == 150 * steps_per_epoch and final["epoch"] == 149
-    assert folder_digest(first) == before  # nothing in the first run's folder changed
-    whole = tmp_path / "whole"  # the same run, never killed: the same weights, bit for bit
-    uninterrupted = subprocess.run(
-        [sys.executable, TRAIN, *args, f"hydra.run.dir={whole}"], capture_output=True, timeout=300
-    )
-    assert uninterrupted.returncode == 0, uninterrupted.stderr[-3000:]
-    reference = torch.load(whole / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
-    assert reference.keys() == final["state_dict"].keys()
-    for name, tensor in reference.items():
-        assert torch.equal(tensor, final["state_dict"][name]), name
+from ..conftest import ROOT, compose_config, full_disk, save_as_if_from_cuda
 
 
 class StopAfterEpochs(L.Callback):
@@ -103,101 +52,6 @@ def test_resumed_run_ends_with_the_weights_of_the_uninterrupted_run(tmp_path):
     assert whole.keys() == resumed.keys()
     for name in whole:
         assert torch.equal(whole[name], resumed[name]), name
-
-
-def test_multirun_grid_gives_each_run_its_own_folder(tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            TRAIN,
-            "-m",
-            "model=mlp",
-            "data=xor",
-            "task.lr=0.01,0.1",
-            "trainer.max_epochs=1",
-            "quiet=true",
-            f"hydra.sweep.dir={tmp_path}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    lrs = sorted(
-        float(line.split(":")[1])
-        for n in ("0", "1")
-        for line in (tmp_path / n / "config.yaml").read_text().splitlines()
-        if line.strip().startswith("lr:")
-    )
-    assert lrs == [0.01, 0.1]
-    assert all((tmp_path / n / "checkpoints" / "last.ckpt").is_file() for n in ("0", "1"))
-
-
-DDP_SCRIPT = """
-import json, os, sys
-import lightning as L, torch
-sys.path.insert(0, {root!r})
-from tests.conftest import compose_config
-import zoo
-
-class SaveWeights(L.Callback):
-    def on_fit_end(self, trainer, module):
-        path = os.path.join({out!r}, f"weights_rank{{trainer.global_rank}}.pt")
-        torch.save(module.state_dict(), path)
-
-cfg = compose_config("model=mlp", "data=xor", "trainer=ddp", "trainer.accelerator=cpu",
-                     "trainer.devices=2", "trainer.max_epochs=4", "logger=none",
-                     output_dir={out!r})
-metrics = zoo.train(cfg, extra_callbacks=[SaveWeights()]).metrics
-rank = os.environ.get("LOCAL_RANK", "0")
-with open(os.path.join({out!r}, f"metrics_rank{{rank}}.json"), "w") as f:
-    json.dump(metrics, f)
-"""
-
-
-def test_two_process_cpu_ddp_trains_and_agrees(tmp_path):
-    script = tmp_path / "ddp_run.py"
-    script.write_text(DDP_SCRIPT.format(root=str(ROOT), out=str(tmp_path / "run")))
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    result = subprocess.run(
-        [sys.executable, str(script)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_path,
-        env=env,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    ranks = [json.loads((tmp_path / "run" / f"metrics_rank{r}.json").read_text()) for r in (0, 1)]
-    for key in ("val/loss", "val/acc", "test/acc", "test/loss"):
-        assert ranks[0][key] == ranks[1][key], key
-    assert ranks[0]["val/acc"] > 0.6  # it learned (chance is 0.5)
-    # the metrics are synchronised anyway; the weights agree only if the gradients were
-    weights = [
-        torch.load(tmp_path / "run" / f"weights_rank{r}.pt", weights_only=True) for r in (0, 1)
-    ]
-    assert weights[0].keys() == weights[1].keys()
-    for name in weights[0]:
-        assert torch.equal(weights[0][name], weights[1][name]), name
-
-
-def test_optuna_search_resumes_from_its_sqlite_study(tmp_path):
-    command = [
-        sys.executable,
-        str(ROOT / "scripts" / "tune.py"),
-        "model=mlp",
-        "data=xor",
-        "trainer.max_epochs=3",
-        f"tune.storage=sqlite:///{tmp_path / 'study.db'}",
-        "tune.trials=2",
-        f"hydra.run.dir={tmp_path / 'tune'}",
-    ]
-    first = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert first.returncode == 0, first.stderr[-3000:]
-    assert "2 trials" in first.stdout
-    second = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert second.returncode == 0, second.stderr[-3000:]
-    assert "4 trials" in second.stdout and "best val/loss" in second.stdout
 
 
 class WritesAFile:
@@ -233,14 +87,121 @@ def test_resuming_from_anything_but_a_matching_zoo_checkpoint_is_refused(tmp_pat
     assert not marker.exists()
 
 
-def test_epoch_shuffle_gives_each_epoch_the_order_of_an_uninterrupted_seeded_loader():
-    data = list(range(50))
-    sampler = EpochShuffle(data, seed=3)
-    uninterrupted = DataLoader(data, shuffle=True, generator=torch.Generator().manual_seed(3))
-    orders = []
-    for epoch in range(4):
-        sampler.set_epoch(epoch)
-        orders.append(list(sampler))
-        assert orders[-1] == [int(i) for i in uninterrupted], epoch
-    sampler.set_epoch(2)  # a run resumed at epoch 2
-    assert list(sampler) == orders[2] and orders[2] != orders[0]
+OVERWRITER = """
+import sys, torch
+from zoo.runs.training import AtomicCheckpointIO
+io, i = AtomicCheckpointIO(), 0
+while True:
+    i += 1
+    io.save_checkpoint({"step": i, "weights": torch.full((2_000_000,), float(i))}, sys.argv[1])
+"""
+
+
+def test_kill_9_while_overwriting_last_ckpt_leaves_a_whole_checkpoint(tmp_path):
+    path = tmp_path / "checkpoints" / "last.ckpt"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    for delay in (0.05, 0.3, 0.7):
+        writer = subprocess.Popen([sys.executable, "-c", OVERWRITER, str(path)], env=env)
+        deadline = time.time() + 60
+        while not path.exists() and time.time() < deadline:
+            time.sleep(0.01)
+        time.sleep(delay)  # in the middle of some later overwrite
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=30)
+        checkpoint = torch.load(path, weights_only=True)
+        assert (checkpoint["weights"] == checkpoint["step"]).all()
+        assert os.listdir(path.parent) == ["last.ckpt"]  # no temporary file left
+
+
+class FillTheDisk(L.Callback):
+    """The disk fills up when the second epoch starts."""
+
+    full = False
+
+    def on_train_epoch_start(self, trainer, task):
+        FillTheDisk.full = trainer.current_epoch >= 1
+
+
+def test_training_on_a_full_disk_stops_with_the_folder_and_keeps_its_checkpoints(
+    tmp_path, monkeypatch
+):
+    folder = tmp_path / "run"
+    full_disk(monkeypatch, when=lambda: FillTheDisk.full)
+    cfg = compose_config("model=mlp", "data=xor", "trainer.max_epochs=3", "logger=none",
+                         output_dir=folder)  # fmt: skip
+    with pytest.raises(DiskFullError, match=f"the disk holding {folder / 'checkpoints'} is full"):
+        zoo.train(cfg, extra_callbacks=[FillTheDisk()])
+    saved = sorted(os.listdir(folder / "checkpoints"))
+    assert len(saved) == 2 and saved[0].startswith("best-epoch000-"), saved  # and last.ckpt
+    for name in saved:  # the first epoch's, whole
+        assert torch.load(folder / "checkpoints" / name, weights_only=True)["epoch"] == 0
+
+
+def test_distributed_training_writes_checkpoints_with_zoos_writer_too():
+    from zoo.runs.training import build
+
+    cfg = compose_config("model=mlp", "data=xor", "trainer=ddp", "trainer.accelerator=cpu",
+                         output_dir="unused")  # fmt: skip
+    trainer = build(cfg.trainer, plugins=[AtomicCheckpointIO()], logger=False)
+    assert type(trainer.strategy).__name__ == "DDPStrategy"
+    assert isinstance(trainer.strategy.checkpoint_io, AtomicCheckpointIO)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks a machine without CUDA")
+def test_a_gpu_run_resumes_on_a_cpu_only_machine(tmp_path):
+    args = ["model=mlp", "data=xor", "logger=none", "test=false"]
+    zoo.train(compose_config(*args, "trainer.max_epochs=1", output_dir=tmp_path / "gpu"))
+    checkpoint = tmp_path / "gpu" / "checkpoints" / "last.ckpt"
+    save_as_if_from_cuda(torch.load(checkpoint, weights_only=True), checkpoint)
+    resumed = compose_config(
+        *args, "trainer.max_epochs=2", f"ckpt_path={checkpoint}", output_dir=tmp_path / "cpu"
+    )
+    zoo.train(resumed)
+    final = torch.load(tmp_path / "cpu" / "checkpoints" / "last.ckpt", weights_only=True)
+    assert final["epoch"] == 1 and final["global_step"] == 2 * 9
+
+
+def test_quiet_training_prints_nothing_and_writes_only_its_folder(tmp_path, monkeypatch, capfd):
+    monkeypatch.chdir(tmp_path)
+    cfg = compose_config(
+        "model=mlp", "data=xor", "trainer.max_epochs=2", output_dir=tmp_path / "run"
+    )
+    zoo.train(cfg)
+    captured = capfd.readouterr()
+    assert "Epoch" not in captured.out and "━" not in captured.out
+    assert "final metrics" not in captured.out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no stray lightning_logs/
+
+
+def test_same_seed_same_metrics(tmp_path):
+    def run(name):
+        cfg = compose_config(
+            "model=mlp",
+            "data=xor",
+            "trainer.max_epochs=3",
+            "trainer.deterministic=true",
+            "logger=none",
+            output_dir=tmp_path / name,
+        )
+        metrics = zoo.train(cfg).metrics
+        return {k: v for k, v in metrics.items() if not k.startswith("time/")}  # seconds vary
+
+    first = run("a")
+    assert "val/loss" in first and first == run("b")
+
+
+def test_a_run_with_its_own_timer_reports_that_timers_seconds(tmp_path):
+    from lightning.pytorch.callbacks import Timer
+
+    timer = Timer(duration="00:00:10:00")  # a config may add one to cap training time
+    cfg = compose_config(
+        "model=mlp",
+        "data=xor",
+        "trainer.max_epochs=2",
+        "logger=none",
+        "test=false",  # testing a checkpoint would load the timer's state from it
+        output_dir=tmp_path,
+    )
+    metrics = zoo.train(cfg, extra_callbacks=[timer]).metrics
+    assert metrics["time/fit_s"] == timer.time_elapsed("train") > 0
+    assert json.loads((tmp_path / "metrics.json").read_text())["time/fit_s"] > 0

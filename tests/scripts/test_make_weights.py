@@ -9,12 +9,9 @@ import sys
 import pytest
 
 import zoo
-from zoo.data import MNISTDataModule
-from zoo.data.mnist import mnist_test_set
 
-from .conftest import ROOT, write_small_mnist
-from .conftest import real_mnist_root as mnist_root
-from .test_weights import run_in_process, run_script, shipped
+from ..conftest import NO_MNIST_HERE, ROOT, run_in_process, run_script, shipped
+from ..conftest import real_mnist_root as mnist_root
 
 sys.path.insert(0, str(ROOT / "scripts"))  # the tooling, imported as make_weights.py does
 from weights_tooling import REPRODUCES, m3_figures, measure, primer_figures  # noqa: E402
@@ -59,7 +56,7 @@ def test_make_weights_never_writes_a_changed_recipe_over_the_shipped_files(monke
 def test_make_weights_trains_exports_and_writes_a_card(tmp_path):
     """The regeneration path end to end, on the primer with a few epochs (into tmp_path)."""
     result = run_script(
-        "make_weights.py",
+        "make_weights",
         "mlp.primer",
         "--out",
         str(tmp_path / "out"),
@@ -67,6 +64,7 @@ def test_make_weights_trains_exports_and_writes_a_card(tmp_path):
         str(tmp_path / "runs"),
         "--override",
         "trainer.max_epochs=50",  # a checkpoint at its first validation, epoch 50
+        env=NO_MNIST_HERE,
     )
     assert "Traceback" not in result.stderr, result.stderr
     assert "$ python scripts/train.py model=mlp data=primer" in result.stdout
@@ -90,15 +88,3 @@ def test_the_tooling_stays_out_of_the_package():
     assert not list((ROOT / "src" / "zoo").rglob("*tooling*"))
     source = "\n".join(p.read_text() for p in (ROOT / "src").rglob("*.py"))
     assert "weights_tooling" not in source and "make_weights import" not in source
-
-
-def test_the_mnist_test_set_is_the_data_modules_test_set(tmp_path):
-    root = write_small_mnist(tmp_path)
-    images, labels = mnist_test_set(root)
-    dm = MNISTDataModule(root=str(root), val_size=100, download=False)
-    dm.setup()
-    assert images.shape == (200, 28, 28) and labels.dtype == dm.test_set.tensors[1].dtype
-    assert all(a.equal(b) for a, b in zip((images, labels), dm.test_set.tensors, strict=True))
-    (root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte").unlink()
-    with pytest.raises(zoo.DataError, match="missing MNIST file .*t10k-labels"):
-        mnist_test_set(root)

@@ -1,4 +1,5 @@
-"""The textbook results: the perceptron rule, linear separability, XOR and the primer."""
+"""zoo.tasks.perceptron: Rosenblatt's rule, by hand and batched, converging on separable
+data and failing on XOR where the sigmoid MLP succeeds."""
 
 from pathlib import Path
 
@@ -7,10 +8,8 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 import zoo
-from zoo.data import PrimerPeople
-from zoo.data.toy import PRIMER_NEW_PEOPLE, primer_tensors
 from zoo.models import Perceptron
-from zoo.tasks import ClassificationTask, perceptron_rule
+from zoo.tasks import perceptron_rule
 
 
 def test_perceptron_rule_matches_a_hand_computed_update():
@@ -122,20 +121,3 @@ def test_perceptron_fails_on_xor_where_the_sigmoid_mlp_succeeds(config, tmp_path
     assert checkpoint["state_dict"]["model.linear.weight"].abs().sum() > 0
     mlp = zoo.train(config("model=mlp", "data=xor")).metrics  # experiment/mlp_xor.yaml applies
     assert mlp["test/acc"] >= 0.95
-
-
-def test_primer_network_classifies_emily_and_frank(config):
-    cfg = config("model=mlp", "data=primer")  # 2-2-1 sigmoid network, MSE, SGD
-    assert cfg.model.hidden_sizes == [2] and cfg.task.loss == "mse"
-    assert cfg.task.optimizer == "sgd"
-    zoo.train(cfg)
-    checkpoint = Path(cfg.output_dir) / "checkpoints" / "last.ckpt"
-    task = ClassificationTask.load_from_checkpoint(checkpoint, weights_only=True)
-    x, _ = primer_tensors(PRIMER_NEW_PEOPLE)
-    with torch.no_grad():
-        female = torch.sigmoid(task.model(x)).squeeze(1)  # the network's own output neuron
-    names = list(PRIMER_NEW_PEOPLE)
-    assert names == ["Emily", "Frank"]
-    assert female[0] > 0.5, f"Emily scored {female[0]:.3f}"
-    assert female[1] < 0.5, f"Frank scored {female[1]:.3f}"
-    assert PrimerPeople.class_names == ["male", "female"]
