@@ -226,6 +226,8 @@ class Runner:
         command = [
             sys.executable, "-m", "pytest", "-m", "gpu", "-q", "-rfEs",
             "-p", "no:cacheprovider",  # no .pytest_cache left in the repository
+            # in this process: not pyproject's two (pytest-xdist, which this machine may lack)
+            "-o", "addopts=",
             # a test module that cannot be imported here (a package the GPU machine lacks)
             # holds no gpu test: reported, not fatal
             "--continue-on-collection-errors",

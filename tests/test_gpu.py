@@ -27,10 +27,16 @@ from zoo.runs.export import example_input
 from zoo.runs.training import trainer_precision
 from zoo.weights import get_weights, list_weights
 
-from .conftest import ROOT, compose_config, write_small_mnist
-from .test_config import default_data, one_training_step
-from .test_models import EXAMPLES, RecordAtenOps
-from .test_weights import synthetic_input
+from .conftest import (
+    EXAMPLES,
+    ROOT,
+    RecordAtenOps,
+    compose_config,
+    default_data,
+    one_training_step,
+    synthetic_input,
+    write_small_mnist,
+)
 
 NO_CUDA = "no CUDA device: these tests need an NVIDIA GPU (python -m pytest -m gpu there)"
 pytestmark = [

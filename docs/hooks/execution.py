@@ -3,7 +3,7 @@
 Every bare ```python block of a page (no options after the language) becomes a markdown-exec
 block: it runs in one session per page, in order, in a scratch folder, and what it prints
 is shown under it. An exception stops a strict build (`mkdocs build --strict`), so building
-the site tests its pages; the test suite builds it (tests/test_docs.py). A block written
+the site tests its pages; the test suite builds it (tests/e2e/test_site.py). A block written
 with markdown-exec options of its own (say a hidden one that prints a generated table) is
 left as written.
 

@@ -18,9 +18,10 @@ The arithmetic is PyTorch's GRU (gates r, z, n in that order):
     n = tanh(x W_in + b_in + r * (h W_hn + b_hn))
     h' = (1 - z) * n + z * h  =  lerp(n, h, z)
 
-and the outputs and gradients match `nn.GRU`'s to float32 rounding (tests/test_models.py).
-It serves float32 training on the CPU only: on a GPU cuDNN's fused GRU is faster, and under
-autocast, in evaluation and export the members' own `nn.GRU` run (`applies`).
+and the outputs and gradients match `nn.GRU`'s to float32 rounding
+(tests/models/test_ensemble_gru.py). It serves float32 training on the CPU only: on a GPU
+cuDNN's fused GRU is faster, and under autocast, in evaluation and export the members' own
+`nn.GRU` run (`applies`).
 """
 
 import threading

@@ -1,0 +1,60 @@
+"""zoo.models.rnn: the global RNN trains the same through the ensemble kernel, and every
+cell type learns."""
+
+import pytest
+import torch
+
+import zoo
+from zoo.data import PanelDataModule
+
+from ..conftest import all_batches
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_every_cell_type_learns_the_sine(config, cell):
+    cfg = config(
+        "model=rnn",
+        "data=sine",
+        f"model.cell={cell}",
+        "model.hidden_size=16",
+        "model.num_layers=1",
+        "logger=none",
+        "trainer.max_epochs=5",
+        "data.batch_size=16",
+        "task.lr=0.01",
+        "test=false",
+    )
+    metrics = zoo.train(cfg).metrics
+    data = PanelDataModule(source="sine", horizon=10, input_length=50, season_length=25)
+    data.setup("fit")
+    valid = all_batches(data.val_set)
+    naive_mae = (valid["y"] - valid["x"][:, -1:]).abs().mean().item()  # the last value repeated
+    assert metrics["val/mae"] < 0.5 * naive_mae, (metrics["val/mae"], naive_mae)
+
+
+def test_rnn_forecaster_trains_the_same_with_the_ensemble_kernel(monkeypatch):
+    """GlobalRNN's training forward (the kernel) equals its evaluation forward (each
+    member's nn.GRU), and a loss's gradients equal those through nn.GRU."""
+    torch.manual_seed(0)
+    model = zoo.models.create_model(
+        "rnn", horizon=3, input_length=12, season_length=4, hidden_size=8, ensemble_size=3
+    )
+    from zoo.models import ensemble_gru
+
+    x = torch.rand(6, 12) + 1.0
+    mask = torch.ones_like(x, dtype=torch.bool)
+    calls = []
+    kernel = ensemble_gru.ensemble_gru
+    monkeypatch.setattr(ensemble_gru, "ensemble_gru", lambda *a: calls.append(1) or kernel(*a))
+    model.train()
+    fused, _ = model.scaled_forward(x, mask)
+    assert calls, "the training forward did not go through the kernel"
+    fused.square().sum().backward()
+    fused_grads = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    monkeypatch.setattr(ensemble_gru, "applies", lambda grus, features: False)
+    reference, _ = model.scaled_forward(x, mask)
+    reference.square().sum().backward()
+    torch.testing.assert_close(fused, reference, rtol=0, atol=1e-4)
+    for p, got in zip(model.parameters(), fused_grads, strict=True):
+        torch.testing.assert_close(got, p.grad, rtol=0, atol=1e-4)

@@ -1,0 +1,83 @@
+"""zoo.tasks.forecasting: panel metrics independent of batching, a global RNN that beats
+seasonal naive and logs its figures, intervals calibrated inside training."""
+
+import pytest
+import torch
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+import zoo
+from zoo.data import PanelDataModule
+from zoo.forecasting import Forecaster
+from zoo.tasks.forecasting import PanelForecastMetrics
+from zoo.timeseries.baselines import seasonal_naive
+from zoo.timeseries.metrics import (
+    panel_means,
+    seasonal_naive_scale,
+)
+from zoo.timeseries.windows import forecast_windows
+
+from ..conftest import all_batches, sine_panel
+
+
+def test_panel_metrics_do_not_depend_on_batching():
+    generator = torch.Generator().manual_seed(0)
+    truth = torch.rand(50, 6, generator=generator) + 0.5
+    forecast = truth + 0.3 * torch.randn(50, 6, generator=generator)
+    scale = torch.rand(50, generator=generator) + 0.1
+    whole = panel_means(forecast, truth, scale)
+    metric = PanelForecastMetrics()
+    for rows in torch.arange(50).split([1, 7, 30, 12]):
+        metric.update(forecast[rows], truth[rows], scale[rows])
+    batched = {k: float(v) for k, v in metric.compute().items()}
+    assert batched == pytest.approx(whole, rel=1e-6)
+
+
+def test_a_global_rnn_beats_seasonal_naive_on_a_panel_of_sines(config, tmp_path):
+    path = sine_panel(tmp_path / "sines.csv")
+    cfg = config(
+        "model=rnn",
+        "data=csv",
+        f"data.path={path}",
+        "data.horizon=12",
+        "data.season_length=12",
+        "data.input_length=24",
+        "model.hidden_size=32",
+        "model.num_layers=1",
+        "trainer.max_epochs=15",
+        "data.epoch_windows=null",  # the rnn_csv recipe's epoch size and ensemble: too slow
+        "model.ensemble_size=1",
+        "callbacks.early_stopping.patience=15",
+        "data.batch_size=32",
+        "task.lr=0.005",
+    )
+    metrics = zoo.train(cfg).metrics
+    data = PanelDataModule(source="csv", path=str(path), horizon=12, season_length=12)
+    history, truth = data.load_history(), data.load_test_part()
+    windows = all_batches(forecast_windows(history, 12))
+    naive = panel_means(
+        seasonal_naive(windows["x"], windows["mask"], 12, 12),
+        truth.values.view(-1, 12),
+        seasonal_naive_scale(history.values, history.indptr, 12),
+    )
+    assert metrics["test/smape"] < 0.7 * naive["smape"], (metrics["test/smape"], naive)
+    assert metrics["test/mase"] < 0.7 * naive["mase"]
+
+    # TensorBoard: panel metrics per validation epoch, the test figures and forecast grid
+    events = EventAccumulator(f"{cfg.output_dir}/tensorboard", size_guidance={"scalars": 0})
+    events.Reload()
+    scalars = events.Tags()["scalars"]
+    assert len(events.Scalars("val/smape")) == 15 and len(events.Scalars("val/mase")) == 15
+    assert {"test/smape", "test/mase", "test/coverage-80", "test/width-95"} <= set(scalars)
+    assert "test/forecasts" in events.Tags()["images"]
+
+
+def test_a_single_series_gets_intervals_from_rolling_windows_in_every_checkpoint(config):
+    cfg = config(
+        "model=rnn", "data=sine", "model.hidden_size=8", "trainer.max_epochs=2", "logger=none"
+    )
+    run = zoo.train(cfg)
+    assert run.task.intervals is not None and run.task.intervals.calibration_size == 50
+    for checkpoint in (run.output_dir / "checkpoints").glob("*.ckpt"):  # written once, with them
+        intervals = Forecaster.from_checkpoint(checkpoint).networks_["rnn"].intervals
+        assert intervals.calibration_size == 50 and intervals.space == "scaled"  # crosses zero
+    assert run.metrics["test/coverage-95"] >= run.metrics["test/coverage-80"]
