@@ -2,12 +2,12 @@
 refused before training with a message that names what fits."""
 
 import inspect
-import math
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import torch
 import yaml
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
