@@ -23,7 +23,7 @@ from torch.utils.data import Dataset
 
 from zoo.constraints import Interval, ListOf, Options
 from zoo.data.pixels import PixelImageDataModule
-from zoo.data.tensors import TensorSet, stratified_split
+from zoo.data.tensors import ReadOnFirstUse, TensorSet, stratified_split
 from zoo.errors import ConfigError, DataError
 from zoo.images import IMAGE_SUFFIXES, image_header, image_pixels, read_image
 
@@ -52,7 +52,7 @@ class ImageFiles(Dataset):
         return torch.from_numpy(pixels), self.labels[index]
 
 
-class ImageFolderData(PixelImageDataModule):
+class ImageFolderData(ReadOnFirstUse, PixelImageDataModule):
     """Images in class folders under `root` (see the module's docstring for the layouts).
 
     `image_size`: an int (square) or [height, width] every image is resized to; None keeps
@@ -106,23 +106,7 @@ class ImageFolderData(PixelImageDataModule):
         self.streamed = False
         self.found: dict = {}  # what the folder turned out to hold (the run's config.yaml)
 
-    # -- what a model needs: known once the folder is read ----------------------------------
-
-    @property
-    def dims(self) -> dict[str, int]:
-        self._ensure_loaded()
-        return super().dims
-
-    @property
-    def task_kwargs(self) -> dict:
-        self._ensure_loaded()
-        return super().task_kwargs
-
-    def _ensure_loaded(self) -> None:
-        if not hasattr(self, "train_set"):
-            self._load()
-
-    # -- reading the folder ---------------------------------------------------------------------
+    # -- reading the folder (ReadOnFirstUse: when a model first needs its sizes) ----------
 
     def _load(self) -> None:
         parts, classes, layout = self._scan()

@@ -16,7 +16,7 @@ import pandas as pd
 import torch
 
 from zoo.constraints import Interval, ListOf, Options
-from zoo.data.tensors import ClassificationDataModule, TensorSet, stratified_split
+from zoo.data.tensors import ClassificationDataModule, ReadOnFirstUse, TensorSet, stratified_split
 from zoo.errors import ConfigError, DataError
 from zoo.tables import (
     FILLS,
@@ -35,7 +35,7 @@ FILL_HINT = (
 )
 
 
-class TableData(ClassificationDataModule):
+class TableData(ReadOnFirstUse, ClassificationDataModule):
     """Rows of `path` (a .csv, or .parquet/.pq file) or of `frame`, classified by `target`.
 
     `categorical` lists columns to one-hot even if they hold numbers (codes); text columns
@@ -84,20 +84,6 @@ class TableData(ClassificationDataModule):
         self.fractions = (1 - val_fraction - test_fraction, val_fraction, test_fraction)
         self.source = str(path) if path is not None else "the frame"
         self.found: dict = {}
-
-    @property
-    def dims(self) -> dict[str, int]:
-        self._ensure_loaded()
-        return super().dims
-
-    @property
-    def task_kwargs(self) -> dict:
-        self._ensure_loaded()
-        return super().task_kwargs
-
-    def _ensure_loaded(self) -> None:
-        if not hasattr(self, "train_set"):
-            self._load()
 
     def setup(self, stage: str | None = None) -> None:
         self._ensure_loaded()

@@ -211,6 +211,25 @@ class InMemoryDataModule(L.LightningDataModule):
         )
 
 
+class ReadOnFirstUse:
+    """For a data module whose sizes are known only once its data is read (a user's image
+    folder or table): `dims` and `task_kwargs` read it first (`_load`, once)."""
+
+    @property
+    def dims(self) -> dict[str, int]:
+        self._ensure_loaded()
+        return super().dims
+
+    @property
+    def task_kwargs(self) -> dict:
+        self._ensure_loaded()
+        return super().task_kwargs
+
+    def _ensure_loaded(self) -> None:
+        if not hasattr(self, "train_set"):
+            self._load()
+
+
 class ClassificationDataModule(InMemoryDataModule):
     """Inputs of `input_shape` with integer labels 0..num_classes-1 (the base of the toy
     sets and MNIST; its arguments are `InMemoryDataModule`'s)."""
