@@ -220,15 +220,15 @@ class GlobalRNN(nn.Module):
             season_out = torch.zeros((), device=z.device)
             if self.deseasonalize and m > 1:
                 z, season = deseasonalize(z, mask, m, H, known=L)
-                # (B, origins, H); one origin: no unfold (export traces this path)
-                season_out = season.unsqueeze(1) if origins == 1 else season.unfold(1, H, 1)
-            # each origin's window of L values (one origin: the window itself, no unfold)
-            z_windows = z.unsqueeze(1) if origins == 1 else z.unfold(1, L, 1)
+                # (B, origins, H): the season over each origin's horizon
+                season_out = origin_windows(season, H, origins)
+            # each origin's window of L values
+            z_windows = origin_windows(z, L, origins)
             if self.baseline_kind == "none":  # each origin's own level, in origin 0's scale
                 if origins == 1:
                     anchor = torch.zeros_like(level).unsqueeze(-1)
                 else:
-                    x_windows, mask_windows = x.unfold(1, L, 1), mask.unfold(1, L, 1)
+                    x_windows, mask_windows = (origin_windows(t, L, origins) for t in (x, mask))
                     levels, _ = self.window_scale(
                         x_windows.reshape(-1, L), mask_windows.reshape(-1, L)
                     )
@@ -236,7 +236,7 @@ class GlobalRNN(nn.Module):
                     anchor = anchor.unsqueeze(-1)  # (B, origins, 1)
             else:
                 lag = m if self.baseline_kind == "seasonal" else 1
-                mask_windows = mask.unsqueeze(1) if origins == 1 else mask.unfold(1, L, 1)
+                mask_windows = origin_windows(mask, L, origins)
                 anchor = seasonal_naive(
                     z_windows.reshape(-1, L), mask_windows.reshape(-1, L), H, lag
                 ).view(-1, origins, H)
@@ -286,6 +286,12 @@ class GlobalRNN(nn.Module):
         too_short = (mask.sum(1) < self.min_input_length).unsqueeze(1)
         fallback = seasonal_naive(x, mask, self.horizon, self.season_length)
         return torch.where(too_short, fallback, forecast)  # no branch: traceable
+
+
+def origin_windows(values: torch.Tensor, size: int, origins: int) -> torch.Tensor:
+    """(B, origins, size): the `size` consecutive values of (B, size + origins - 1) `values`
+    starting at each step; one origin without `unfold`, which export traces."""
+    return values.unsqueeze(1) if origins == 1 else values.unfold(1, size, 1)
 
 
 class RecurrentMember(nn.Module):
