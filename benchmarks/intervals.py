@@ -1,14 +1,25 @@
-"""Coverage of the RNN's conformal intervals on one synthetic series of known noise.
+"""Coverage of the RNN's conformal intervals for one series: a synthetic series of known
+noise, and the rolling test windows of the four statsmodels series.
 
-    python benchmarks/intervals.py [--max-epochs 6 --ensemble-size 1 --epoch-windows 5000]
+    python benchmarks/intervals.py [--parts synthetic,series] [--max-epochs 6
+        --ensemble-size 1 --epoch-windows 5000] [--series co2,elec_equip,elnino,sunspots]
+        [--windows 6] [--seed 0]
 
-A single positive monthly series (level 50, a season of 12, a slow trend, Gaussian noise of
-s.d. 2) of 1,200 values: `Forecaster([RNN(...)])` fits the first 600 (its intervals calibrated
-on rolling windows by a refitted network, as for any single series), then forecasts the
-remaining 600 from every cutoff one step apart, reused as fitted: every one of those
-windows is after all the data it trained on. Prints the coverage of the 80% and 95%
-intervals over those windows (the share of truths inside), their mean width, and the width
-the known noise alone would give (an oracle's: 2 x 1.2816 x 2 and 2 x 1.96 x 2).
+synthetic: a single positive monthly series (level 50, a season of 12, a slow trend,
+Gaussian noise of s.d. 2) of 1,200 values: `Forecaster([RNN(...)])` fits the first 600 (its
+intervals calibrated on rolling windows by a refitted network, as for any single series),
+then forecasts the remaining 600 from every cutoff one step apart, reused as fitted: every
+one of those windows is after all the data it trained on. Prints the coverage of the 80%
+and 95% intervals over those windows (the share of truths inside), their mean width, and
+the width the known noise alone would give (an oracle's: 2 x 1.2816 x 2 and 2 x 1.96 x 2).
+
+series: for each statsmodels series, the single-series recipe (`RNN("rnn_single_series")`
+with the series' own data settings from conf/data/<name>.yaml: horizon, input length and
+season; what `zoo train model=rnn data=<name>` trains) fits all but the last
+`horizon + windows - 1` values, then forecasts the last `windows` windows, one step apart,
+after all it trained on (a backtest, `Forecaster.cross_validation`). Prints each series'
+coverage and the pooled coverage over every forecast value of the four, with the MASE of
+those windows against seasonal naive's (zoo.timeseries.metrics, the same code for both).
 """
 
 import argparse
@@ -16,8 +27,13 @@ import time
 
 import numpy as np
 import pandas as pd
+import torch
+from own_data import cpu_name  # benchmarks/ is the script's folder, so it is on sys.path
 
+from zoo.configs import CONF_DIR, compose_config
 from zoo.forecasting import RNN, Forecaster
+from zoo.timeseries.metrics import panel_means, seasonal_naive_scale
+from zoo.timeseries.sources import SOURCES
 
 
 def series(length: int = 1200, noise: float = 2.0, seed: int = 0) -> pd.DataFrame:
@@ -28,34 +44,109 @@ def series(length: int = 1200, noise: float = 2.0, seed: int = 0) -> pd.DataFram
     return pd.DataFrame({"unique_id": "synthetic", "ds": ds, "y": y})
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-epochs", type=int, default=6)
-    parser.add_argument("--ensemble-size", type=int, default=1)
-    parser.add_argument("--epoch-windows", type=int, default=5000)
-    parser.add_argument("--horizon", type=int, default=12)
-    args = parser.parse_args()
+def synthetic(args) -> None:
     df = series()
     start = time.perf_counter()
     settings = {k: getattr(args, k) for k in ("max_epochs", "ensemble_size", "epoch_windows")}
-    fc = Forecaster([RNN(**settings)], h=args.horizon)
+    fc = Forecaster([RNN(**settings, seed=args.seed)], h=args.horizon)
     fc.fit(df.iloc[:600])
     fit_s = time.perf_counter() - start
     windows = 600 - args.horizon + 1
     cv = fc.cross_validation(df, n_windows=windows, step_size=1, level=[80, 95])
     cv = cv[cv.cutoff >= df.ds.iloc[599]]  # cutoffs at or after the end of the fitted part
-    print(f"fit {fit_s:.0f} s ({settings}); {len(cv.cutoff.unique())} windows")
+    print(f"synthetic: fit {fit_s:.0f} s ({settings}); {len(cv.cutoff.unique())} windows")
     intervals = fc.networks_["rnn"].intervals
     print(f"intervals: {intervals.space} space, {intervals.calibration_size} scores/step")
     for level, oracle in ((80, 2 * 1.2816 * 2), (95, 2 * 1.96 * 2)):
-        lo, hi = cv[f"rnn-lo-{level}"], cv[f"rnn-hi-{level}"]
-        coverage = 100 * ((cv.y >= lo) & (cv.y <= hi)).mean()
         print(
-            f"{level}%: coverage {coverage:.1f}%, mean width {(hi - lo).mean():.2f} "
-            f"(the noise alone: {oracle:.2f})"
+            f"{level}%: coverage {coverage(cv, level):.1f}%, mean width "
+            f"{width(cv, level):.2f} (the noise alone: {oracle:.2f})"
         )
     mae = (cv.rnn - cv.y).abs().mean()
     print(f"MAE {mae:.2f} (the noise alone: {2 * np.sqrt(2 / np.pi):.2f})")
+
+
+def coverage(cv: pd.DataFrame, level: int) -> float:
+    """The share (%) of truths inside the `level`% intervals of a backtest frame."""
+    return 100 * float(((cv.y >= cv[f"rnn-lo-{level}"]) & (cv.y <= cv[f"rnn-hi-{level}"])).mean())
+
+
+def width(cv: pd.DataFrame, level: int) -> float:
+    return float((cv[f"rnn-hi-{level}"] - cv[f"rnn-lo-{level}"]).mean())
+
+
+def statsmodels_series(name: str) -> tuple[pd.DataFrame, dict]:
+    """(the series as a unique_id, ds, y frame, its data settings from conf/data/)."""
+    data = compose_config(CONF_DIR, ["model=rnn", f"data={name}"]).data
+    y = SOURCES[name]()
+    ds = y.index if isinstance(y.index, pd.DatetimeIndex) else np.arange(len(y))
+    frame = pd.DataFrame({"unique_id": name, "ds": ds, "y": y.to_numpy(dtype=float)})
+    keys = ("horizon", "input_length", "season_length")
+    return frame, {key: data[key] for key in keys}
+
+
+def rolling_series(args) -> None:
+    rows, pooled = [], []
+    for name in args.series.split(","):
+        df, data = statsmodels_series(name)
+        H, m = data["horizon"], data["season_length"]
+        fitted = df.iloc[: len(df) - (H + args.windows - 1)]
+        rnn = RNN("rnn_single_series", input_length=data["input_length"], seed=args.seed)
+        start = time.perf_counter()
+        fc = Forecaster([rnn], h=H, season_length=m).fit(fitted)
+        fit_s = time.perf_counter() - start
+        cv = fc.cross_validation(df, n_windows=args.windows, step_size=1, level=[80, 95])
+        assert (cv.cutoff >= fitted.ds.iloc[-1]).all()  # every window after all it trained on
+        values = fitted.y.to_numpy()
+        scale = seasonal_naive_scale(
+            torch.tensor(values), torch.tensor([0, len(values)]), m
+        ).expand(args.windows)
+        truth = torch.tensor(cv.y.to_numpy()).view(args.windows, H)
+        rnn_mase = panel_means(torch.tensor(cv.rnn.to_numpy()).view(args.windows, H), truth, scale)
+        naive = seasonal_naive_windows(df.y.to_numpy(), len(fitted), H, m, args.windows)
+        naive_mase = panel_means(torch.tensor(naive), truth, scale)
+        rows.append(
+            (name, fit_s, coverage(cv, 80), coverage(cv, 95), rnn_mase["mase"], naive_mase["mase"])
+        )
+        pooled.append(cv)
+    print(f"series: the last {args.windows} windows of each, one step apart, seed {args.seed}")
+    print("| series | fit s | 80% coverage | 95% coverage | RNN MASE | seasonal naive MASE |")
+    print("|---|---|---|---|---|---|")
+    for name, fit_s, c80, c95, mase, naive in rows:
+        print(f"| {name} | {fit_s:.0f} | {c80:.1f} | {c95:.1f} | {mase:.3f} | {naive:.3f} |")
+    everything = pd.concat(pooled)
+    print(
+        f"| pooled ({len(everything)} values) | | {coverage(everything, 80):.1f} | "
+        f"{coverage(everything, 95):.1f} | | |"
+    )
+
+
+def seasonal_naive_windows(y: np.ndarray, first_cutoff: int, H: int, m: int, windows: int):
+    """Seasonal naive's forecasts from cutoffs first_cutoff, first_cutoff + 1, ..."""
+    forecasts = []
+    for cutoff in range(first_cutoff, first_cutoff + windows):
+        season = y[cutoff - m : cutoff]
+        forecasts.append(np.resize(season, H))  # the last season, repeated
+    return np.stack(forecasts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parts", default="synthetic,series")
+    parser.add_argument("--max-epochs", type=int, default=6)
+    parser.add_argument("--ensemble-size", type=int, default=1)
+    parser.add_argument("--epoch-windows", type=int, default=5000)
+    parser.add_argument("--horizon", type=int, default=12)
+    parser.add_argument("--series", default="co2,elec_equip,elnino,sunspots")
+    parser.add_argument("--windows", type=int, default=6)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    print(f"CPU: {cpu_name()}; torch {torch.__version__}")
+    parts = args.parts.split(",")
+    if "synthetic" in parts:
+        synthetic(args)
+    if "series" in parts:
+        rolling_series(args)
 
 
 if __name__ == "__main__":

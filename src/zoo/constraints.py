@@ -110,6 +110,19 @@ class ListOf(Constraint):
         return f"a {'non-empty ' if self.min_length else ''}list of {items}"
 
 
+class Described(Constraint):
+    """`rule`, said in words of its own: `Described(dict, "a mapping of aliases to networks")`."""
+
+    def __init__(self, rule, text: str) -> None:
+        self.rule, self.text = rule, text
+
+    def allows(self, value) -> bool:
+        return allows(self.rule, value)
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class FromData:
     """An argument the data gives (a size, a normalisation): `rule` checks it when read from
     a file; it is no setting, so no config writes it."""

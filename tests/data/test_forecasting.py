@@ -122,10 +122,32 @@ def test_series_too_short_for_a_window_are_counted_and_still_forecast(tmp_path, 
     assert forecasts.tolist() == [[6.0, 6.0, 6.0]]  # fewer than 4 values: seasonal naive
 
 
-def test_small_panels_can_repeat_their_windows_per_epoch(two_ramps):
+def test_small_panels_repeat_their_windows_to_draw_an_epoch_of_epoch_windows(two_ramps):
     data = ramp_module(two_ramps, epoch_windows=100)
     data.setup("fit")
     distinct = data.train_set.windows
-    assert distinct == 20 + 8 and len(data.train_set) == round(100 / distinct) * distinct
+    assert distinct == 20 + 8 and len(data.train_set) == 4 * distinct  # enough to draw 100
+    assert len(data.train_dataloader().sampler) == 100  # an epoch: exactly 100 of them
     again = data.train_set.__getitems__([0, distinct])  # the same window twice
     assert torch.equal(again["x"][0], again["x"][1])
+
+
+def test_large_panels_draw_a_fresh_subset_of_their_windows_each_epoch(two_ramps):
+    data = ramp_module(two_ramps, epoch_windows=10, batch_size=5)  # 28 windows, 10 an epoch
+    data.setup("fit")
+    assert data.train_set.windows == 28 and data.train_set.repeat == 1
+    loader = data.train_dataloader()
+    drawn = []
+    for epoch in range(2):
+        loader.sampler.set_epoch(epoch)
+        batches = list(loader)
+        assert [len(b["x"]) for b in batches] == [5, 5]  # 2 steps an epoch, not 6
+        # each window at most once an epoch (ramps: a window's inputs and targets name it)
+        pairs = {
+            (int(s), tuple(x.tolist()), tuple(y.tolist()))
+            for b in batches
+            for s, x, y in zip(b["series"], b["x"], b["y"], strict=True)
+        }
+        assert len(pairs) == 10
+        drawn.append(pairs)
+    assert drawn[0] != drawn[1]  # another subset the next epoch

@@ -15,6 +15,7 @@ been chosen on validation.
 """
 
 import logging
+import math
 
 import torch
 from omegaconf import DictConfig, OmegaConf
@@ -46,8 +47,10 @@ class PanelDataModule(InMemoryDataModule):
     its validation part: series shorter than `input_length` are padded and masked, not
     dropped. A series with fewer than `min_input_length` values before its forecast origin
     gets the seasonal-naive forecast instead (the model's fallback), and is counted.
-    `epoch_windows` repeats a small panel's windows to about that many per epoch, so that
-    the same epoch count means about the same number of training steps on any panel.
+    `epoch_windows` makes an epoch that many windows on any panel, a fresh random draw each
+    epoch (a small panel's windows repeated to enough of them first): so an epoch count is a
+    budget of training steps whatever the panel's size (on one device: under DDP, Lightning's
+    sampler makes an epoch a whole pass again).
 
     Args:
         source: `"m3"`, `"csv"`, `"parquet"` or a built-in series.
@@ -65,7 +68,8 @@ class PanelDataModule(InMemoryDataModule):
         options: Options for a built-in source.
         final_fit: Train on every value but the test part, with no validation part.
         test_part: Keep each series' last `horizon` values as its test part.
-        epoch_windows: Training windows per epoch, about (None: every window once).
+        epoch_windows: Training windows per epoch, a random draw each epoch (a small
+            panel's windows repeated first; None: every window once).
         origins: Forecast origins per training window (forking sequences: one pass of the
             network trains this many consecutive cutoffs; `zoo.timeseries.windows`).
         batch_size: Windows per batch.
@@ -286,8 +290,10 @@ class PanelDataModule(InMemoryDataModule):
             last_cutoff=fit_part.lengths - H,
             origins=self.origins,
         )
-        if self.epoch_windows:
-            windows.repeat = max(1, round(self.epoch_windows / max(len(windows), 1)))
+        if self.epoch_windows and windows.windows:  # exactly that many windows an epoch:
+            # a small panel's repeated (each at most ceil(E / W) times), a large one's drawn
+            windows.repeat = math.ceil(self.epoch_windows / windows.windows)
+            self.epoch_draws = self.epoch_windows
         without = int((windows.windows_per_series() == 0).sum())
         self.series_without_windows = without
         if without:

@@ -82,10 +82,17 @@ class EpochShuffle(RandomSampler):
     always did. Being a `RandomSampler`, it is replaced by Lightning's `DistributedSampler`
     (seeded likewise) under DDP. The generator is kept from one epoch to the next, so only
     a resumed run replays the draws of the epochs before.
+
+    `num_samples` (at most the data's) makes an epoch the first `num_samples` of that
+    order: a fresh random subset each epoch, so that an epoch's cost does not grow with the
+    data (a large forecasting panel). Under DDP, Lightning's `DistributedSampler` replaces
+    this sampler and an epoch is again a whole pass.
     """
 
-    def __init__(self, data_source: Dataset, seed: int = 0) -> None:
-        super().__init__(data_source)
+    def __init__(self, data_source: Dataset, seed: int = 0, num_samples: int | None = None) -> None:
+        if num_samples is not None and not 1 <= num_samples <= len(data_source):
+            raise ValueError(f"num_samples={num_samples}: from 1 to the {len(data_source)} there")
+        super().__init__(data_source, num_samples=num_samples)
         self.seed = seed
         self.epoch = 0
         self._next: tuple[int, torch.Generator] | None = None  # (epoch, its generator)
@@ -100,7 +107,7 @@ class EpochShuffle(RandomSampler):
             generator = torch.Generator().manual_seed(self.seed)
             for _ in range(self.epoch):
                 self._draw(generator)
-        order = self._draw(generator)
+        order = self._draw(generator)[: self.num_samples]
         self._next = (self.epoch + 1, generator)
         for chunk in order.split(1 << 16):  # not one Python int per window at once
             yield from chunk.tolist()
@@ -171,6 +178,7 @@ class InMemoryDataModule(L.LightningDataModule):
         self.num_workers = num_workers
 
     has_validation = True  # False: no validation loader (then nothing monitors val/loss)
+    epoch_draws: int | None = None  # examples an epoch draws, when fewer than the training set
 
     @property
     def dims(self) -> dict[str, int]:
@@ -202,7 +210,7 @@ class InMemoryDataModule(L.LightningDataModule):
         return DataLoader(
             dataset,
             batch_size=self.batch_size,
-            sampler=EpochShuffle(dataset, self.seed) if training else None,
+            sampler=EpochShuffle(dataset, self.seed, self.epoch_draws) if training else None,
             # the workers' base seed: drawn from here, not from torch's global generator
             generator=torch.Generator().manual_seed(self.seed) if training else None,
             collate_fn=keep_training if training else keep,

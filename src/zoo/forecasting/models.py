@@ -70,7 +70,8 @@ class AutoETS(SeasonalNaive):
         return StatisticalMethod("AutoETS", season_length)
 
 
-RECIPES = ("rnn_csv", "rnn_m3")  # conf/recipe/: a user's panel, or M3's six whole epochs
+# conf/recipe/: a user's panel, M3's six whole epochs, or one series' 60 epochs
+RECIPES = ("rnn_csv", "rnn_m3", "rnn_single_series")
 
 
 class RNN:
@@ -79,8 +80,10 @@ class RNN:
 
     Args:
         recipe: the settings it starts from: `"rnn_csv"` (conf/recipe/rnn_csv.yaml: three
-            GRUs, early stopping, epochs of about 20,000 windows) or `"rnn_m3"` (the M3
-            recipe: six whole epochs, the last weights kept).
+            GRUs, epochs of 20,000 windows on any panel, at most 22, early stopping, the best
+            epoch's weights kept), `"rnn_m3"` (the M3 recipe: six whole epochs, the last
+            weights kept) or `"rnn_single_series"` (one series: 60 epochs of its windows,
+            the last weights kept; the recipe of `zoo train model=rnn data=co2`).
         cell: the recurrent cell, rnn, lstm or gru (`zoo.models.GlobalRNN`'s default:
             gru); None, here and below, keeps the recipe's value.
         hidden_size: each network's hidden units.

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import json
 import math
-import numbers
 from pathlib import Path
 
 import pandas as pd
 import torch
 
+from zoo.constraints import Constraint, Described, Interval, ListOf, allows, violation
 from zoo.errors import ConfigError, DataError
 from zoo.files import new_folder
 from zoo.models.registry import check_model_arguments
@@ -118,70 +118,71 @@ def read_saved(
     return settings, weights, history
 
 
-def _whole(value, none: bool = False) -> bool:
-    if value is None:
-        return none
-    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_SIZE
+class SavedFile(Constraint):
+    """The name of a .safetensors file in the saved folder itself, nowhere else."""
 
-
-def _metrics(value) -> bool:
-    return value is None or (
-        isinstance(value, dict)
-        and all(
-            v is None
-            or (isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v))
-            for v in value.values()
+    def allows(self, value) -> bool:
+        return (
+            isinstance(value, str) and Path(value).name == value and value.endswith(".safetensors")
         )
-    )
+
+    def __str__(self) -> str:
+        return "the name of a .safetensors file in the saved folder"
 
 
-def _file_name(value) -> bool:
-    """A file in the saved folder itself, nowhere else."""
-    return isinstance(value, str) and Path(value).name == value and value.endswith(".safetensors")
+class Metrics(Constraint):
+    """A mapping of names to finite numbers (or null: NaN as JSON writes it)."""
+
+    def allows(self, value) -> bool:
+        return isinstance(value, dict) and all(
+            v is None or allows(float, v) for v in value.values()
+        )
+
+    def __str__(self) -> str:
+        return "a mapping of names to numbers"
 
 
-# key -> (is the value allowed, what is allowed); levels, freq and intervals are checked
-# by their own modules below
-RULES = {
-    "models": (
-        lambda v: isinstance(v, list) and bool(v) and all(isinstance(m, dict) for m in v),
-        "a list of models' settings",
-    ),
-    "h": (_whole, f"a whole number from 1 to {MAX_SIZE:,}"),
-    "freq": (lambda v: v is None or isinstance(v, str), "a pandas frequency or null"),
-    "season_length": (lambda v: _whole(v, none=True), "a whole number >= 1 or null"),
-    "levels": (lambda v: isinstance(v, list), "a list of levels"),
-    "networks": (lambda v: isinstance(v, dict), "a mapping of aliases to networks"),
-    "history": (lambda v: isinstance(v, bool), "true or false (whether history.parquet is)"),
+# what each key of forecaster.json allows, declared with zoo.constraints' rules (the same
+# ones a model's constructor declares); levels, freq and intervals are then checked again by
+# their own modules in check_settings
+SETTINGS_CONSTRAINTS = {
+    "models": Described(ListOf(dict, min_length=1), "a list of models' settings"),
+    "h": Described(Interval(int, 1, MAX_SIZE), f"a whole number from 1 to {MAX_SIZE:,}"),
+    "freq": Described((str, None), "a pandas frequency or null"),
+    "season_length": (Interval(int, 1, MAX_SIZE), None),
+    "levels": Described(list, "a list of levels"),
+    "networks": Described(dict, "a mapping of aliases to networks"),
+    "history": Described(bool, "true or false (whether history.parquet is)"),
 }
-NETWORK_RULES = {
-    "name": (lambda v: isinstance(v, str), "a network's name"),
-    "kwargs": (lambda v: isinstance(v, dict), "a mapping of its arguments"),
-    "file": (_file_name, "the name of a .safetensors file in the saved folder"),
-    "intervals": (lambda v: v is None or isinstance(v, dict), "stored intervals or null"),
-    "metrics": (_metrics, "a mapping of names to numbers"),
+NETWORK_CONSTRAINTS = {
+    "name": Described(str, "a network's name"),
+    "kwargs": Described(dict, "a mapping of its arguments"),
+    "file": SavedFile(),
+    "intervals": Described((dict, None), "stored intervals or null"),
+    "metrics": (Metrics(), None),
 }
 
 
-def _check_keys(mapping, rules: dict, what: str, required=()) -> None:
+def _check_keys(mapping, constraints: dict, what: str, required=()) -> None:
     if not isinstance(mapping, dict):
         raise DataError(f"{what}: a {type(mapping).__name__}, not a mapping")
-    unknown = sorted(set(mapping) - set(rules))
+    unknown = sorted(set(mapping) - set(constraints))
     if unknown:
         raise DataError(f"{what} has unknown keys: {', '.join(map(repr, unknown))}")
     missing = [key for key in required if key not in mapping]
     if missing:
         raise DataError(f"{what} has no {', '.join(missing)}")
     for key, value in mapping.items():
-        allowed, rule = rules[key]
-        if not allowed(value):
-            shown = repr(value) if len(repr(value)) < 60 else repr(value)[:57] + "..."
-            raise DataError(f"{what}: {key}={shown} is not allowed: {key} must be {rule}")
+        refusal = violation(key, value, constraints[key])
+        if refusal:
+            raise DataError(f"{what}: {refusal}")
 
 
 def check_settings(settings) -> None:
     """Refuse settings of the wrong shape, naming the key and what is allowed."""
-    _check_keys(settings, RULES, "the settings", required=("models", "h", "networks"))
+    _check_keys(
+        settings, SETTINGS_CONSTRAINTS, "the settings", required=("models", "h", "networks")
+    )
     try:
         check_levels(settings.get("levels") or ())
     except ConfigError as error:
@@ -189,7 +190,7 @@ def check_settings(settings) -> None:
     checked_frequency(settings.get("freq"), "the settings")
     files = []
     for alias, network in settings["networks"].items():
-        _check_keys(network, NETWORK_RULES, f"network {alias!r}", ("name", "kwargs", "file"))
+        _check_keys(network, NETWORK_CONSTRAINTS, f"network {alias!r}", ("name", "kwargs", "file"))
         files.append(network["file"])
         if network.get("intervals") is not None:
             ConformalIntervals.from_state(network["intervals"])

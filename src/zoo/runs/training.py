@@ -25,6 +25,7 @@ from zoo.devices import resolve_precision
 from zoo.errors import ConfigError, ZooError
 from zoo.files import FULL, disk_full, write_file
 from zoo.models import model_arguments
+from zoo.runs.budget import BudgetLog
 from zoo.runs.checkpoints import check_resumable, read_checkpoint
 from zoo.timeseries.backtest import calibrate, calibration_windows
 from zoo.timeseries.intervals import MIN_CALIBRATION, ConformalIntervals
@@ -282,7 +283,8 @@ def first_process() -> bool:
 
 def run_callbacks(cfg: DictConfig, datamodule, extra: list | None) -> tuple[list, Timer]:
     """The config's callbacks and `extra`, with a Timer (the config's own if it has one, e.g.
-    with a `duration`), no monitored checkpoint without validation, no bar under quiet."""
+    with a `duration`) and a `BudgetLog`, no monitored checkpoint without validation, no bar
+    under quiet."""
     callbacks = _instantiate_all(cfg.get("callbacks")) + list(extra or [])
     timer = next((c for c in callbacks if isinstance(c, Timer)), None)
     if timer is None:
@@ -290,6 +292,8 @@ def run_callbacks(cfg: DictConfig, datamodule, extra: list | None) -> tuple[list
         callbacks.append(timer)
     if not datamodule.has_validation:  # nothing to monitor: the last checkpoint is the one
         callbacks = [c for c in callbacks if not getattr(c, "monitor", None)]
+    # the log states the budget of steps and the epoch of the best validation loss
+    callbacks.append(BudgetLog(warn_first=cfg.get("test_checkpoint", "best") == "best"))
     if cfg.quiet:
         callbacks = [c for c in callbacks if not isinstance(c, RichProgressBar)]
     return callbacks, timer
