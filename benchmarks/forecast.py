@@ -67,14 +67,16 @@ def rnn_config(name: str, seed: int, output_dir: str, overrides: list[str]):
 
 
 def train_and_forecast(cfg, history) -> dict:
-    """Train as `cfg` says, then forecast every series of `history` with the network after
-    the configured epochs (`last.ckpt`, which the M3 recipe also tests: every setting, the
-    epoch count included, was chosen on the validation parts). Returns the forecasts, the
-    conformal intervals the checkpoint carries, and the training and forecasting seconds."""
+    """Train as `cfg` says, then forecast every series of `history` with the network the
+    run keeps: the one its recipe tests (`test_checkpoint`: the M3 and single-series
+    recipes the network after the configured epochs, `last.ckpt`, every setting, the epoch
+    count included, chosen on the validation parts; the panel recipe `rnn_csv` the best
+    epoch's by its validation loss). Returns the forecasts, the conformal intervals the
+    checkpoint carries, and the training and forecasting seconds."""
     start = time.perf_counter()
-    zoo.train(cfg)
+    run = zoo.train(cfg)
     train_seconds = time.perf_counter() - start
-    checkpoint = Path(cfg.output_dir) / "checkpoints" / "last.ckpt"
+    checkpoint = run.tested_checkpoint or Path(cfg.output_dir) / "checkpoints" / "last.ckpt"
     start = time.perf_counter()
     model = zoo.load_model(checkpoint)
     forecasts = forecast_panel(model, history)

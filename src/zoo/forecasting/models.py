@@ -70,7 +70,7 @@ class AutoETS(SeasonalNaive):
         return StatisticalMethod("AutoETS", season_length)
 
 
-# conf/recipe/: a user's panel, M3's six whole epochs, or one series' 60 epochs
+# conf/recipe/: a user's panel, M3's six whole epochs, or one series' 20 epochs
 RECIPES = ("rnn_csv", "rnn_m3", "rnn_single_series")
 
 
@@ -82,7 +82,7 @@ class RNN:
         recipe: the settings it starts from: `"rnn_csv"` (conf/recipe/rnn_csv.yaml: three
             GRUs, epochs of 20,000 windows on any panel, at most 22, early stopping, the best
             epoch's weights kept), `"rnn_m3"` (the M3 recipe: six whole epochs, the last
-            weights kept) or `"rnn_single_series"` (one series: 60 epochs of its windows,
+            weights kept) or `"rnn_single_series"` (one series: 20 epochs of its windows,
             the last weights kept; the recipe of `zoo train model=rnn data=co2`).
         cell: the recurrent cell, rnn, lstm or gru (`zoo.models.GlobalRNN`'s default:
             gru); None, here and below, keeps the recipe's value.
