@@ -17,9 +17,9 @@ series: for each statsmodels series, the single-series recipe (`RNN("rnn_single_
 with the series' own data settings from conf/data/<name>.yaml: horizon, input length and
 season; what `zoo train model=rnn data=<name>` trains) fits all but the last
 `horizon + windows - 1` values, then forecasts the last `windows` windows, one step apart,
-after all it trained on (a backtest, `Forecaster.cross_validation`). Prints each series'
-coverage and the pooled coverage over every forecast value of the four, with the MASE of
-those windows against seasonal naive's (zoo.timeseries.metrics, the same code for both).
+after all it trained on (`Forecaster.backtest`). Prints each series' coverage and the
+pooled coverage over every forecast value of the four, with the MASE of those windows
+against seasonal naive's on the same windows (the backtest's summary: one code for both).
 """
 
 import argparse
@@ -31,8 +31,7 @@ import torch
 from own_data import cpu_name  # benchmarks/ is the script's folder, so it is on sys.path
 
 from zoo.configs import CONF_DIR, compose_config
-from zoo.forecasting import RNN, Forecaster
-from zoo.timeseries.metrics import panel_means, seasonal_naive_scale
+from zoo.forecasting import RNN, Forecaster, SeasonalNaive
 from zoo.timeseries.sources import SOURCES
 
 
@@ -86,7 +85,7 @@ def statsmodels_series(name: str) -> tuple[pd.DataFrame, dict]:
 
 
 def rolling_series(args) -> None:
-    rows, pooled = [], []
+    rows, frames = [], []
     for name in args.series.split(","):
         df, data = statsmodels_series(name)
         H, m = data["horizon"], data["season_length"]
@@ -95,39 +94,27 @@ def rolling_series(args) -> None:
         start = time.perf_counter()
         fc = Forecaster([rnn], h=H, season_length=m).fit(fitted)
         fit_s = time.perf_counter() - start
-        cv = fc.cross_validation(df, n_windows=args.windows, step_size=1, level=[80, 95])
-        assert (cv.cutoff >= fitted.ds.iloc[-1]).all()  # every window after all it trained on
-        values = fitted.y.to_numpy()
-        scale = seasonal_naive_scale(
-            torch.tensor(values), torch.tensor([0, len(values)]), m
-        ).expand(args.windows)
-        truth = torch.tensor(cv.y.to_numpy()).view(args.windows, H)
-        rnn_mase = panel_means(torch.tensor(cv.rnn.to_numpy()).view(args.windows, H), truth, scale)
-        naive = seasonal_naive_windows(df.y.to_numpy(), len(fitted), H, m, args.windows)
-        naive_mase = panel_means(torch.tensor(naive), truth, scale)
-        rows.append(
-            (name, fit_s, coverage(cv, 80), coverage(cv, 95), rnn_mase["mase"], naive_mase["mase"])
-        )
-        pooled.append(cv)
+        result = fc.backtest(df, n_windows=args.windows, step_size=1, level=[80, 95])
+        assert (result.frame.cutoff >= fitted.ds.iloc[-1]).all()  # all after what it trained on
+        naive = Forecaster([SeasonalNaive()], h=H, season_length=m).backtest(
+            df, n_windows=args.windows, step_size=1
+        )  # the same windows, scored by the same code
+        rnn_row = result.summary.loc["rnn"]
+        rows.append((name, fit_s, rnn_row, naive.summary.loc["SeasonalNaive", "mase"]))
+        frames.append(result.frame)
     print(f"series: the last {args.windows} windows of each, one step apart, seed {args.seed}")
     print("| series | fit s | 80% coverage | 95% coverage | RNN MASE | seasonal naive MASE |")
     print("|---|---|---|---|---|---|")
-    for name, fit_s, c80, c95, mase, naive in rows:
-        print(f"| {name} | {fit_s:.0f} | {c80:.1f} | {c95:.1f} | {mase:.3f} | {naive:.3f} |")
-    everything = pd.concat(pooled)
+    for name, fit_s, row, naive_mase in rows:
+        print(
+            f"| {name} | {fit_s:.0f} | {row['coverage-80']:.1f} | {row['coverage-95']:.1f} | "
+            f"{row['mase']:.3f} | {naive_mase:.3f} |"
+        )
+    pooled = pd.concat(frames)  # every forecast value of every series (horizons differ)
     print(
-        f"| pooled ({len(everything)} values) | | {coverage(everything, 80):.1f} | "
-        f"{coverage(everything, 95):.1f} | | |"
+        f"| pooled ({len(pooled)} values) | | {coverage(pooled, 80):.1f} | "
+        f"{coverage(pooled, 95):.1f} | | |"
     )
-
-
-def seasonal_naive_windows(y: np.ndarray, first_cutoff: int, H: int, m: int, windows: int):
-    """Seasonal naive's forecasts from cutoffs first_cutoff, first_cutoff + 1, ..."""
-    forecasts = []
-    for cutoff in range(first_cutoff, first_cutoff + windows):
-        season = y[cutoff - m : cutoff]
-        forecasts.append(np.resize(season, H))  # the last season, repeated
-    return np.stack(forecasts)
 
 
 def main() -> None:

@@ -21,7 +21,6 @@ import lightning as L
 
 import zoo
 from zoo.configs import CONF_DIR, compose_config
-from zoo.runs.training import build
 
 
 def main(overrides: list[str]) -> None:
@@ -39,7 +38,8 @@ def main(overrides: list[str]) -> None:
         metrics = run.metrics
         if run.tested_checkpoint is not None:  # the best epoch's weights: validate them again
             trainer = L.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False)
-            metrics = trainer.validate(run.task, datamodule=build(cfg.data), verbose=False)[0]
+            data = run.task.trainer.datamodule  # the run's own: read once
+            metrics = trainer.validate(run.task, datamodule=data, verbose=False)[0]
     smape, mase = metrics["val/smape"], metrics["val/mase"]
     print(f"| {' '.join(overrides) or 'the recipe'} | {smape:.2f} | {mase:.3f} | {seconds:.1f} |")
 
