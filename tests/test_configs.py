@@ -321,35 +321,27 @@ def test_only_recipes_and_experiments_are_global_groups():
         assert is_global == (path.parent.name in ("recipe", "experiment")), path
 
 
+MLP, RNN = ("model=mlp", "data=xor"), ("model=rnn", "data=co2")
+
+
 @pytest.mark.parametrize(
-    ("override", "message"),
+    ("base", "override", "message"),
     [
-        ("trainer.max_epochs=abc", "trainer.max_epochs='abc' is not allowed"),
-        ("task.lr=-1", "task.lr=-1 is not allowed: task.lr must be a number > 0"),
-        ("task.lr=abc", "task.lr='abc' is not allowed"),
-        ("seed=abc", "seed='abc' is not allowed"),
-        ("data.batch_size=0", "data.batch_size=0 is not allowed"),
-        ("model.hidden_sizes=[0]", "model.hidden_sizes=[0] is not allowed"),
-        ("trainer.precision=banana", "trainer.precision='banana' is not allowed"),
-        ("trainer.devices=0", "trainer.devices=0 is not allowed"),
+        (MLP, "trainer.max_epochs=abc", "trainer.max_epochs='abc' is not allowed"),
+        (MLP, "task.lr=-1", "task.lr=-1 is not allowed: task.lr must be a number > 0"),
+        (MLP, "task.lr=abc", "task.lr='abc' is not allowed"),
+        (MLP, "seed=abc", "seed='abc' is not allowed"),
+        (MLP, "data.batch_size=0", "data.batch_size=0 is not allowed"),
+        (MLP, "model.hidden_sizes=[0]", "model.hidden_sizes=[0] is not allowed"),
+        (MLP, "trainer.precision=banana", "trainer.precision='banana' is not allowed"),
+        (MLP, "trainer.devices=0", "trainer.devices=0 is not allowed"),
+        (RNN, "model.ensemble_size=0", "model.ensemble_size=0 is not allowed"),
+        (RNN, "model.hidden_size=0", "model.hidden_size=0 is not allowed"),
+        (RNN, "data.season_length=-1", "data.season_length=-1 is not allowed"),
+        (RNN, "data.horizon=0", "data.horizon=0 is not allowed"),
     ],
 )
-def test_values_of_the_wrong_type_or_range_are_refused_naming_the_key(override, message):
-    cfg = compose_config("model=mlp", "data=xor", override, output_dir="unused")
+def test_values_of_the_wrong_type_or_range_are_refused_naming_the_key(base, override, message):
+    cfg = compose_config(*base, override, output_dir="unused")
     with pytest.raises(zoo.ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
-        check_values(cfg)
-
-
-@pytest.mark.parametrize(
-    ("override", "message"),
-    [
-        ("model.ensemble_size=0", "model.ensemble_size=0 is not allowed"),
-        ("model.hidden_size=0", "model.hidden_size=0 is not allowed"),
-        ("data.season_length=-1", "data.season_length=-1 is not allowed"),
-        ("data.horizon=0", "data.horizon=0 is not allowed"),
-    ],
-)
-def test_forecaster_values_are_refused_naming_the_key(override, message):
-    cfg = compose_config("model=rnn", "data=co2", override, output_dir="unused")
-    with pytest.raises(zoo.ConfigError, match=message):
         check_values(cfg)
