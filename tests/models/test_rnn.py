@@ -6,6 +6,7 @@ import torch
 
 import zoo
 from zoo.data import PanelDataModule
+from zoo.models import GlobalRNN
 
 from ..conftest import all_batches
 
@@ -58,3 +59,26 @@ def test_rnn_forecaster_trains_the_same_with_the_ensemble_kernel(monkeypatch):
     torch.testing.assert_close(fused, reference, rtol=0, atol=1e-4)
     for p, got in zip(model.parameters(), fused_grads, strict=True):
         torch.testing.assert_close(got, p.grad, rtol=0, atol=1e-4)
+
+
+@pytest.mark.parametrize("origins", [1, 3])
+def test_the_cell_reads_only_the_last_recurrent_length_values(origins):
+    """With `recurrent_length` R the cell reads the window's last R values: without
+    deseasonalising, log scaling takes its level from the last season alone, so values
+    before those R change no forecast; reading the whole window, they do."""
+    torch.manual_seed(0)
+    span = 24 + origins - 1
+    x = 10 + torch.rand(4, span)
+    mask = torch.ones_like(x, dtype=torch.bool)
+    changed = x.clone()
+    changed[:, :16] *= 2  # the first 16 values of the first origin's window of 24
+    settings = dict(horizon=3, input_length=24, season_length=4, hidden_size=8, deseasonalize=False)
+    short = GlobalRNN(**settings, recurrent_length=8)
+    whole = GlobalRNN(**settings)
+    whole.load_state_dict(short.state_dict())
+    z, _ = short.forecast_origins(x, mask, origins)
+    z_changed, _ = short.forecast_origins(changed, mask, origins)
+    torch.testing.assert_close(z_changed, z, rtol=0, atol=0)
+    z, _ = whole.forecast_origins(x, mask, origins)
+    z_changed, _ = whole.forecast_origins(changed, mask, origins)
+    assert not torch.allclose(z_changed, z)

@@ -70,7 +70,7 @@ class AutoETS(SeasonalNaive):
         return StatisticalMethod("AutoETS", season_length)
 
 
-# conf/recipe/: a user's panel, M3's six whole epochs, or one series' 20 epochs
+# conf/recipe/: a user's panel, M3's nine whole epochs, or one series' 20 epochs
 RECIPES = ("rnn_csv", "rnn_m3", "rnn_single_series")
 
 
@@ -81,15 +81,18 @@ class RNN:
     Args:
         recipe: the settings it starts from: `"rnn_csv"` (conf/recipe/rnn_csv.yaml: three
             GRUs, epochs of 20,000 windows on any panel, at most 22, early stopping, the best
-            epoch's weights kept), `"rnn_m3"` (the M3 recipe: six whole epochs, the last
-            weights kept) or `"rnn_single_series"` (one series: 20 epochs of its windows,
-            the last weights kept; the recipe of `zoo train model=rnn data=co2`).
+            epoch's weights kept), `"rnn_m3"` (the M3 recipe: windows of 108 values whose
+            last 24 the GRUs read, nine whole epochs, the last weights kept) or
+            `"rnn_single_series"` (one series: 20 epochs of its windows, the last weights
+            kept; the recipe of `zoo train model=rnn data=co2`).
         cell: the recurrent cell, rnn, lstm or gru (`zoo.models.GlobalRNN`'s default:
             gru); None, here and below, keeps the recipe's value.
         hidden_size: each network's hidden units.
         num_layers: recurrent layers.
         dropout: dropout between recurrent layers.
         ensemble_size: networks trained side by side (the forecast is their median).
+        recurrent_length: the last values of each window the cell reads (None: all of
+            them; the scale and season still come from the whole window).
         input_length: values each forecast reads (None: the data decides).
         loss: the training loss (`zoo.tasks.ForecastingTask`'s default: mae).
         lr: the learning rate.
@@ -113,6 +116,7 @@ class RNN:
         "num_layers": "model.num_layers",
         "dropout": "model.dropout",
         "ensemble_size": "model.ensemble_size",
+        "recurrent_length": "model.recurrent_length",
         "input_length": "data.input_length",
         "loss": "task.loss",
         "lr": "task.lr",
@@ -122,7 +126,14 @@ class RNN:
         "precision": "trainer.precision",
         "seed": "seed",
     }
-    NETWORK_SETTINGS = ("cell", "hidden_size", "num_layers", "dropout", "ensemble_size")
+    NETWORK_SETTINGS = (
+        "cell",
+        "hidden_size",
+        "num_layers",
+        "dropout",
+        "ensemble_size",
+        "recurrent_length",
+    )
 
     def __init__(
         self,
@@ -133,6 +144,7 @@ class RNN:
         num_layers: int | None = None,
         dropout: float | None = None,
         ensemble_size: int | None = None,
+        recurrent_length: int | None = None,
         input_length: int | None = None,
         loss: str | None = None,
         lr: float | None = None,
@@ -148,6 +160,7 @@ class RNN:
         self.recipe = recipe
         self.cell, self.hidden_size, self.num_layers = cell, hidden_size, num_layers
         self.dropout, self.ensemble_size, self.input_length = dropout, ensemble_size, input_length
+        self.recurrent_length = recurrent_length
         self.loss, self.lr, self.max_epochs = loss, lr, max_epochs
         self.epoch_windows, self.batch_size, self.precision = epoch_windows, batch_size, precision
         self.seed, self.output_dir, self.quiet, self.alias = seed, output_dir, quiet, alias

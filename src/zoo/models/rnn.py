@@ -41,7 +41,7 @@ class GlobalRNN_Weights(WeightsEnum):
         evaluation="m3-monthly",
         checkpoint="last",
         tolerance={"test/smape": 0.01, "test/mase": 0.01},
-        sha256="4837242a251d3076bf9cc32da1cb074df23376cebeadf3f40286268ba4088ffa",
+        sha256="ac742ed49b9737c7e232de08908c3dba4d73764da772064a4fb128f3ce8bc415",
     )
     DEFAULT = M3_MONTHLY  # an alias: the best weights of this model, as torchvision's
 
@@ -91,6 +91,10 @@ class GlobalRNN(nn.Module):
         linear: Add a linear autoregression on the scaled inputs to each network.
         deseasonalize: Deseasonalise each window whose seasonality is significant (the
             Theta method's test) before the cell reads it, and reseasonalise its forecast.
+        recurrent_length: The last values of the scaled (and deseasonalised) window the
+            cell reads; None: all `input_length`. The scale and the season still come from
+            all `input_length` values, so a short recurrence keeps a long window's estimates
+            (the ES-RNN's cell read 12 months of a series deseasonalised over its history).
 
     Raises:
         ValueError: If `cell`, `scaling` or `baseline` is not one of its choices, or the
@@ -107,6 +111,7 @@ class GlobalRNN(nn.Module):
         "ensemble_size": Interval(int, 1, None),
         "linear": bool,
         "deseasonalize": bool,
+        "recurrent_length": (Interval(int, 1, None), None),
     }
 
     def __init__(
@@ -124,6 +129,7 @@ class GlobalRNN(nn.Module):
         ensemble_size: int = 1,
         linear: bool = False,
         deseasonalize: bool = True,
+        recurrent_length: int | None = None,
     ) -> None:
         super().__init__()
         for name, value, choices in (
@@ -145,6 +151,7 @@ class GlobalRNN(nn.Module):
         self.baseline_kind = baseline
         self.min_input_length = min_input_length
         self.deseasonalize = deseasonalize
+        self.recurrent_length = min(recurrent_length or input_length, input_length)
         self.members = nn.ModuleList(
             RecurrentMember(
                 cell,
@@ -241,6 +248,7 @@ class GlobalRNN(nn.Module):
                     z_windows.reshape(-1, L), mask_windows.reshape(-1, L), H, lag
                 ).view(-1, origins, H)
         features = torch.stack([z, mask.to(z.dtype)], dim=-1)  # (B, span, 2)
+        features = features[:, L - self.recurrent_length :]  # what the cell reads
         grus = [member.rnn for member in self.members]
         if ensemble_gru.applies(grus, features):  # CPU float32 training: members at once
             states = ensemble_gru.ensemble_gru(features, grus, origins)  # (M, O, B, hidden)
