@@ -32,6 +32,8 @@ from own_data import cpu_name  # benchmarks/ is the script's folder, so it is on
 
 from zoo.configs import CONF_DIR, compose_config
 from zoo.forecasting import RNN, Forecaster, SeasonalNaive
+from zoo.timeseries import Panel
+from zoo.timeseries.intervals import coverage_and_width
 from zoo.timeseries.sources import SOURCES
 
 
@@ -56,30 +58,30 @@ def synthetic(args) -> None:
     print(f"synthetic: fit {fit_s:.0f} s ({settings}); {len(cv.cutoff.unique())} windows")
     intervals = fc.networks_["rnn"].intervals
     print(f"intervals: {intervals.space} space, {intervals.calibration_size} scores/step")
+    figures = interval_figures(cv)
     for level, oracle in ((80, 2 * 1.2816 * 2), (95, 2 * 1.96 * 2)):
         print(
-            f"{level}%: coverage {coverage(cv, level):.1f}%, mean width "
-            f"{width(cv, level):.2f} (the noise alone: {oracle:.2f})"
+            f"{level}%: coverage {figures[f'coverage-{level}']:.1f}%, mean width "
+            f"{figures[f'width-{level}']:.2f} (the noise alone: {oracle:.2f})"
         )
     mae = (cv.rnn - cv.y).abs().mean()
     print(f"MAE {mae:.2f} (the noise alone: {2 * np.sqrt(2 / np.pi):.2f})")
 
 
-def coverage(cv: pd.DataFrame, level: int) -> float:
-    """The share (%) of truths inside the `level`% intervals of a backtest frame."""
-    return 100 * float(((cv.y >= cv[f"rnn-lo-{level}"]) & (cv.y <= cv[f"rnn-hi-{level}"])).mean())
-
-
-def width(cv: pd.DataFrame, level: int) -> float:
-    return float((cv[f"rnn-hi-{level}"] - cv[f"rnn-lo-{level}"]).mean())
+def interval_figures(cv: pd.DataFrame) -> dict[str, float]:
+    """Coverage (%) and mean width of the RNN's 80% and 95% intervals in a backtest frame,
+    by the code the backtest's summary and the test metrics use."""
+    bounds = {
+        level: tuple(torch.as_tensor(cv[f"rnn-{side}-{level}"].to_numpy()) for side in ("lo", "hi"))
+        for level in (80, 95)
+    }
+    return coverage_and_width(bounds, torch.as_tensor(cv.y.to_numpy()))
 
 
 def statsmodels_series(name: str) -> tuple[pd.DataFrame, dict]:
     """(the series as a unique_id, ds, y frame, its data settings from conf/data/)."""
     data = compose_config(CONF_DIR, ["model=rnn", f"data={name}"]).data
-    y = SOURCES[name]()
-    ds = y.index if isinstance(y.index, pd.DatetimeIndex) else np.arange(len(y))
-    frame = pd.DataFrame({"unique_id": name, "ds": ds, "y": y.to_numpy(dtype=float)})
+    frame = Panel.from_series(SOURCES[name](), name).to_frame()
     keys = ("horizon", "input_length", "season_length")
     return frame, {key: data[key] for key in keys}
 
@@ -111,9 +113,10 @@ def rolling_series(args) -> None:
             f"{row['mase']:.3f} | {naive_mase:.3f} |"
         )
     pooled = pd.concat(frames)  # every forecast value of every series (horizons differ)
+    figures = interval_figures(pooled)
     print(
-        f"| pooled ({len(pooled)} values) | | {coverage(pooled, 80):.1f} | "
-        f"{coverage(pooled, 95):.1f} | | |"
+        f"| pooled ({len(pooled)} values) | | {figures['coverage-80']:.1f} | "
+        f"{figures['coverage-95']:.1f} | | |"
     )
 
 
