@@ -70,7 +70,7 @@ class AutoETS(SeasonalNaive):
         return StatisticalMethod("AutoETS", season_length)
 
 
-# conf/recipe/: a user's panel, M3's nine whole epochs, or one series' 20 epochs
+# conf/recipe/: a user's panel, M3's twelve epochs of forking windows, or one series' 20 epochs
 RECIPES = ("rnn_csv", "rnn_m3", "rnn_single_series")
 
 
@@ -82,7 +82,8 @@ class RNN:
         recipe: the settings it starts from: `"rnn_csv"` (conf/recipe/rnn_csv.yaml: three
             GRUs, epochs of 20,000 windows on any panel, at most 22, early stopping, the best
             epoch's weights kept), `"rnn_m3"` (the M3 recipe: windows of 108 values whose
-            last 24 the GRUs read, nine whole epochs, the last weights kept) or
+            last 16 the GRUs read, four forecast origins a training window, twelve
+            epochs, the last weights kept) or
             `"rnn_single_series"` (one series: 20 epochs of its windows, the last weights
             kept; the recipe of `zoo train model=rnn data=co2`).
         cell: the recurrent cell, rnn, lstm or gru (`zoo.models.GlobalRNN`'s default:

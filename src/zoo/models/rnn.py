@@ -41,7 +41,7 @@ class GlobalRNN_Weights(WeightsEnum):
         evaluation="m3-monthly",
         checkpoint="last",
         tolerance={"test/smape": 0.01, "test/mase": 0.01},
-        sha256="ac742ed49b9737c7e232de08908c3dba4d73764da772064a4fb128f3ce8bc415",
+        sha256="f955cd1c2c5b3ecf1a8e5677c96b4077d67074b7e2fceef62f8e7d8892963c37",
     )
     DEFAULT = M3_MONTHLY  # an alias: the best weights of this model, as torchvision's
 
