@@ -2,7 +2,7 @@
 
     python benchmarks/rnn_step.py [--hidden 128,64] [--batch 256] [--members 3] [--steps 10]
 
-In one run, float32, the M3 recipe's shapes (windows of 72 months, features (z, observed)),
+In one run, float32, the earlier M3 recipe's shapes (windows of 72 months, features (z, observed)),
 for each hidden size:
 1. The reference: the training step (forward and backward) of `GlobalRNN`'s members,
    each `nn.GRU` run after the other (what a GPU, autocast and evaluation still use).

@@ -6,10 +6,11 @@ graph costs more than their arithmetic. Here the M networks step together, one b
 matrix product per step for all of them (torch.baddbmm over the members), and the backward
 pass is written out: each step's gradient takes a few fused operations into preallocated
 buffers, and the recurrent weights' gradients are one product over every step at the end.
-On a 2-core Xeon in float32 the three GRUs of the M3 recipe train 1.5x faster
-(hidden 128; 1.9x at hidden 64; benchmarks/rnn_step.py) and the recipe's whole training
-step 1.9-2.0x (0.451 s -> 0.226-0.238 s, Lightning's profiler): the step is bound by
-memory traffic, and fewer, larger operations in reused buffers move less.
+On a 2-core Xeon in float32 the three GRUs of the earlier M3 recipe (72-value windows,
+batches of 256) train 1.5x faster (hidden 128; 1.9x at hidden 64; benchmarks/rnn_step.py)
+and that recipe's whole training step 1.9-2.0x (0.451 s -> 0.226-0.238 s, Lightning's
+profiler): the step is bound by memory traffic, and fewer, larger operations in reused
+buffers move less.
 
 The arithmetic is PyTorch's GRU (gates r, z, n in that order):
 
@@ -57,8 +58,9 @@ def workspace(name: str, shape: tuple[int, ...], like: torch.Tensor) -> torch.Te
     """A buffer of `shape` kept for the next call (per thread): the forward's input
     projections and the backward's gate gradients, each written in full and used up within
     one call, so nothing saved for a backward pass is ever reused. Fresh buffers this large
-    (85 MB each for the M3 recipe) cost page faults every step: reusing them made the
-    members' training step 16% faster (229 against 273 ms, interleaved runs on a 2-core Xeon)."""
+    (85 MB each for the earlier M3 recipe's 72-value windows) cost page faults every step:
+    reusing them made the members' training step 16% faster (229 against 273 ms,
+    interleaved runs on a 2-core Xeon)."""
     held = getattr(_buffers, "held", None)
     if held is None:
         held = _buffers.held = {}
