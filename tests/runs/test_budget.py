@@ -65,3 +65,21 @@ def test_no_warning_when_the_run_keeps_its_last_network_whatever_the_best_epoch(
             budget.on_validation_end(fake_trainer(loss, epoch), None)
         budget.on_train_end(fake_trainer(1.1, 2), None)
     assert "best val/loss 1 at epoch 0" in caplog.text and "not trained well" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("epochs", "per_epoch", "said"),
+    [
+        (1, 79, "79 steps (1 epoch of 79 steps)"),
+        (22, 1, "22 steps (22 epochs of 1 step)"),
+        (12, 151, "1,812 steps (12 epochs of 151 steps)"),
+    ],
+)
+def test_the_budget_counts_its_epochs_and_steps_in_words(caplog, epochs, per_epoch, said):
+    trainer = SimpleNamespace(
+        num_training_batches=per_epoch, max_epochs=epochs, max_steps=-1,
+        is_global_zero=True, callbacks=[],
+    )  # fmt: skip
+    with caplog.at_level(logging.INFO, logger="zoo.runs.budget"):
+        BudgetLog().on_train_start(trainer, None)
+    assert f"training budget: {said}\n" in caplog.text + "\n"

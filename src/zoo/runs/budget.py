@@ -9,6 +9,11 @@ from lightning.pytorch.callbacks import EarlyStopping
 log = logging.getLogger(__name__)
 
 
+def counted(number: int, noun: str) -> str:
+    """A count and its noun, singular or plural: "1 step", "1,738 steps"."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 class BudgetLog(L.Callback):
     """A Lightning callback that logs the budget of training steps when training starts
     (the epochs allowed times the steps an epoch, or `max_steps` when fewer) and, when it
@@ -32,12 +37,13 @@ class BudgetLog(L.Callback):
         if not trainer.is_global_zero or not math.isfinite(per_epoch):
             return
         by_epochs = per_epoch * epochs if epochs is not None and epochs >= 0 else math.inf
+        each = f"of {counted(per_epoch, 'step')}"
         if steps is not None and 0 <= steps < by_epochs:
-            budget = f"{steps:,} steps (max_steps; epochs of {per_epoch:,} steps)"
+            budget = f"{counted(steps, 'step')} (max_steps; epochs {each})"
         elif math.isinf(by_epochs):
-            budget = f"no limit (epochs of {per_epoch:,} steps)"
+            budget = f"no limit (epochs {each})"
         else:
-            budget = f"{by_epochs:,} steps ({epochs} epochs of {per_epoch:,} steps)"
+            budget = f"{counted(by_epochs, 'step')} ({counted(epochs, 'epoch')} {each})"
         if any(isinstance(c, EarlyStopping) for c in trainer.callbacks):
             budget += "; early stopping may end it sooner"
         log.info("training budget: %s", budget)
