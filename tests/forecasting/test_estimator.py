@@ -196,6 +196,26 @@ def test_the_api_trains_as_the_command_line_does(config, tmp_path):
         assert api[name] == pytest.approx(cli[name], rel=1e-5), name
 
 
+def test_the_m3_recipe_trains_forking_windows_and_learns_what_seasonal_naive_misses(tmp_path):
+    """RNN("rnn_m3"): the recipe's forking windows (four origins a window) over a recurrence
+    of 16 of 108 values, through the Forecaster, on monthly series with a trend and a season:
+    its forecasts of the held-out year's first months beat seasonal naive's, which repeat
+    last year's values and so miss a year of trend."""
+    df = seasonal_panel(count=8, length=78)
+    df["y"] += 0.1 * df.groupby("unique_id").cumcount()  # a trend of 1.2 a year
+    history, future = df.groupby("unique_id").head(72), df.groupby("unique_id").tail(6)
+    rnn = RNN("rnn_m3", hidden_size=16, ensemble_size=1, max_epochs=8, epoch_windows=2048)
+    cfg = rnn.config(horizon=6, season_length=12, levels=[], output_dir=tmp_path / "run")
+    assert (cfg.data.origins, cfg.model.recurrent_length, cfg.data.input_length) == (4, 16, 108)
+    fc = Forecaster([rnn, SeasonalNaive()], h=6).fit(history)
+    assert fc.networks_["rnn"].network.recurrent_length == 16
+    forecast = fc.predict().merge(future, on=["unique_id", "ds"])
+    rnn_error = (forecast["rnn"] - forecast["y"]).abs().mean()
+    naive_error = (forecast["SeasonalNaive"] - forecast["y"]).abs().mean()
+    assert naive_error > 1.0  # the year of trend it misses
+    assert rnn_error < 0.6 * naive_error
+
+
 def test_baselines_forecast_with_intervals_in_the_same_shape():
     df = seasonal_panel(count=3)
     naive = Forecaster([SeasonalNaive()], h=12).fit(df).predict(level=[80])
