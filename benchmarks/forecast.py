@@ -1,7 +1,7 @@
 """zoo's global RNN against seasonal naive, Theta and AutoETS, on M3 groups or single series.
 
     python benchmarks/forecast.py --data m3/monthly,co2,sunspots [--seeds 3]
-                                  [--part test|validation] [override ...]
+                                  [--part test|validation [--windows W]] [override ...]
 
 For each data set (`m3/GROUP` is `data=m3 data.group=GROUP`; any other name is `data=NAME`)
 one RNN is trained across all its series (`model=rnn`: the config of `scripts/train.py`,
@@ -18,7 +18,10 @@ than the hybrid alone costs). `benchmarks/m3.py` runs this on the four M3 groups
 
 --part validation (for choosing settings): the history is each series' training part less
 its last `horizon` values, which are the truth; the RNN trains on what precedes them
-(data.final_fit=false); the test part is never read.
+(data.final_fit=false); the test part is never read. `--windows W` scores W such folds, the
+k-th ending k - 1 horizons before the training part's end (each with its own RNN trained on
+what precedes its truth), and gives each figure's mean over them: one window of 24 values
+is a small sample for one series.
 --part test (the final scoring): the history is the whole training part and the truth the
 official test part, read once, here, after all training is done.
 """
@@ -26,6 +29,7 @@ official test part, read once, here, after all training is done.
 import argparse
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -34,11 +38,13 @@ from hydra.utils import instantiate
 
 import zoo
 from zoo.configs import CONF_DIR, compose_config
+from zoo.data import PanelDataModule
 from zoo.forecasting import Forecaster
 from zoo.timeseries.baselines import statistical_forecasts
 from zoo.timeseries.intervals import coverage_and_width
 from zoo.timeseries.methods import SeasonalNaiveMethod, forecast_panel, hybrid
 from zoo.timeseries.metrics import panel_means, seasonal_naive_scale
+from zoo.timeseries.panel import Panel
 
 LEVELS = (80, 95)
 
@@ -66,15 +72,17 @@ def rnn_config(name: str, seed: int, output_dir: str, overrides: list[str]):
     )
 
 
-def train_and_forecast(cfg, history) -> dict:
-    """Train as `cfg` says, then forecast every series of `history` with the network the
-    run keeps: the one its recipe tests (`test_checkpoint`: the M3 and single-series
-    recipes the network after the configured epochs, `last.ckpt`, every setting, the epoch
-    count included, chosen on the validation parts; the panel recipe `rnn_csv` the best
-    epoch's by its validation loss). Returns the forecasts, the conformal intervals the
-    checkpoint carries, and the training and forecasting seconds."""
+def train_and_forecast(cfg, history, panel=None) -> dict:
+    """Train as `cfg` says (on `panel`'s series where given: a validation fold's), then
+    forecast every series of `history` with the network the run keeps: the one its recipe
+    tests (`test_checkpoint`: the M3 and single-series recipes the network after the
+    configured epochs, `last.ckpt`, every setting, the epoch count included, chosen on the
+    validation parts; the panel recipe `rnn_csv` the best epoch's by its validation loss).
+    Returns the forecasts, the conformal intervals the checkpoint carries, and the training
+    and forecasting seconds."""
     start = time.perf_counter()
-    run = zoo.train(cfg)
+    datamodule = PanelDataModule.from_config(cfg.data, panel=panel) if panel else None
+    run = zoo.train(cfg, datamodule=datamodule)
     train_seconds = time.perf_counter() - start
     checkpoint = run.tested_checkpoint or Path(cfg.output_dir) / "checkpoints" / "last.ckpt"
     start = time.perf_counter()
@@ -96,70 +104,108 @@ def figures(forecast, truth, scale, bounds=None) -> dict[str, float]:
     return result
 
 
+@dataclass
+class Fold:
+    """What the RNN trains on (None: the data set's own training part), the history every
+    method forecasts from, and the truth after it (None: the test part, read after training)."""
+
+    train: Panel | None
+    history: Panel
+    truth: Panel | None
+
+
+def folds(history: Panel, horizon: int, part: str, windows: int) -> list[Fold]:
+    """The test part: one fold, the whole training part as history. The validation part:
+    `windows` folds, the k-th (k = 1, 2, ...) with each series' training part cut by
+    (k - 1) horizons; its last horizon is the truth, the RNN trains on what precedes it
+    (data.final_fit=false keeps that horizon as the run's own validation part, read for
+    the intervals' calibration and the log, never trained on), the methods forecast from it."""
+    if part == "test":
+        return [Fold(None, history, None)]
+    result = []
+    for k in range(windows):
+        cut = history.split_last(k * horizon)[0] if k else history
+        before, truth = cut.split_last(horizon)
+        result.append(Fold(cut, before, truth))
+    return result
+
+
 def run_data(
-    name: str, part: str, seeds: int, overrides: list[str], runs_dir: str | None = None
+    name: str,
+    part: str,
+    seeds: int,
+    overrides: list[str],
+    runs_dir: str | None = None,
+    windows: int = 1,
 ) -> list[dict]:
     data = instantiate(rnn_config(name, 0, "unused", overrides).data)
     horizon, season = data.horizon, data.season_length
-    history = data.load_history()
-    if part == "validation":
-        history, truth_panel = history.split_last(horizon)
-    else:
-        truth_panel = None  # read after training, once
-    scale = seasonal_naive_scale(history.values, history.indptr, season)
+    # validation: train only on what precedes each fold's truth; its test part never read
+    fold_overrides = ["++data.final_fit=false", "++data.test_part=false"]
+    rows, per_seed, per_seed_hybrid = {}, [[] for _ in range(seeds)], [[] for _ in range(seeds)]
+    train_s, predict_s = [], []
+    for number, fold in enumerate(folds(data.load_history(), horizon, part, windows)):
+        history = fold.history
+        scale = seasonal_naive_scale(history.values, history.indptr, season)
+        baselines = {}
+        start = time.perf_counter()
+        naive = SeasonalNaiveMethod(season)(history, horizon)
+        baselines["seasonal naive"] = (naive, time.perf_counter() - start, {})
+        baselines |= statistical_forecasts(history, horizon, season, levels=LEVELS)
+        runs = []
+        for seed in range(seeds):
+            with tempfile.TemporaryDirectory() as temporary:
+                fold_label = f"-fold{number}" if number else ""
+                label = f"{name.replace('/', '-')}-seed{seed}{fold_label}"
+                out = Path(runs_dir) / label if runs_dir else temporary
+                if runs_dir and Path(out).exists():
+                    raise SystemExit(f"{out} exists; choose another --runs-dir")
+                extra = fold_overrides if part == "validation" else []
+                cfg = rnn_config(name, seed, str(out), [*overrides, *extra])
+                runs.append(train_and_forecast(cfg, history, fold.train))
+                print(
+                    f"  {name} seed {seed}"
+                    + (f" fold {number + 1}/{windows}" if part == "validation" else "")
+                    + f": trained in {runs[-1]['train_s']:.0f} s",
+                    flush=True,
+                )
+        truth_panel = fold.truth if fold.truth is not None else data.load_test_part()
+        truth = truth_panel.values.view(len(truth_panel), horizon)
+        for method, (values, seconds, bounds) in baselines.items():
+            row = {"predict_s": seconds} | figures(values, truth, scale, bounds)
+            rows.setdefault(method, []).append(row)
+        theta = torch.as_tensor(baselines["Theta"][0])
+        for seed, run in enumerate(runs):
+            bounds = run["intervals"].bounds(run["forecast"], scale) if run["intervals"] else None
+            per_seed[seed].append(figures(run["forecast"], truth, scale, bounds))
+            per_seed_hybrid[seed].append(figures(hybrid(run["forecast"], theta), truth, scale))
+        train_s += [run["train_s"] for run in runs]
+        predict_s += [run["predict_s"] for run in runs]
 
-    baselines = {}
-    start = time.perf_counter()
-    naive = SeasonalNaiveMethod(season)(history, horizon)
-    baselines["seasonal naive"] = (naive, time.perf_counter() - start, {})
-    baselines |= statistical_forecasts(history, horizon, season, levels=LEVELS)
-    runs = []
-    for seed in range(seeds):
-        with tempfile.TemporaryDirectory() as temporary:
-            out = Path(runs_dir) / f"{name.replace('/', '-')}-seed{seed}" if runs_dir else temporary
-            if runs_dir and Path(out).exists():
-                raise SystemExit(f"{out} exists; choose another --runs-dir")
-            # validation: train only on what precedes each series' validation part
-            final_fit = ["++data.final_fit=false"] if part == "validation" else []
-            cfg = rnn_config(name, seed, str(out), [*overrides, *final_fit])
-            runs.append(train_and_forecast(cfg, history))
-            print(f"  {name} seed {seed}: trained in {runs[-1]['train_s']:.0f} s", flush=True)
-
-    if truth_panel is None:
-        truth_panel = data.load_test_part()
-    truth = truth_panel.values.view(len(truth_panel), horizon)
-    rows = [
-        {"data": name, "method": method, "train_s": 0.0, "predict_s": seconds}
-        | figures(values, truth, scale, bounds)
-        for method, (values, seconds, bounds) in baselines.items()
+    table = [
+        {"data": name, "method": method, "train_s": 0.0} | mean_over(fold_rows)
+        for method, fold_rows in rows.items()
     ]
-    per_seed = [
-        figures(
-            run["forecast"],
-            truth,
-            scale,
-            run["intervals"].bounds(run["forecast"], scale) if run["intervals"] else None,
-        )
-        for run in runs
-    ]
-    theta, theta_seconds, _ = baselines["Theta"]
-    per_seed_hybrid = [
-        figures(hybrid(run["forecast"], torch.as_tensor(theta)), truth, scale) for run in runs
-    ]
-    train_s = float(np.mean([run["train_s"] for run in runs]))
-    predict_s = float(np.mean([run["predict_s"] for run in runs]))
     seeds_label = f"{seeds} seed{'s' * (seeds > 1)}"
-    rows.append(
-        {"data": name, "method": f"zoo RNN ({seeds_label})", "train_s": train_s}
-        | {"predict_s": predict_s}
-        | mean_and_spread(per_seed)
+    seconds = {"train_s": float(np.mean(train_s)), "predict_s": float(np.mean(predict_s))}
+    table.append(
+        {"data": name, "method": f"zoo RNN ({seeds_label})"}
+        | seconds
+        | mean_and_spread([mean_over(folds) for folds in per_seed])
     )
-    rows.append(
-        {"data": name, "method": f"zoo RNN + Theta ({seeds_label})", "train_s": train_s}
-        | {"predict_s": predict_s + theta_seconds}
-        | mean_and_spread(per_seed_hybrid)
+    theta_s = mean_over(rows["Theta"])["predict_s"]
+    seconds = seconds | {"predict_s": seconds["predict_s"] + theta_s}
+    table.append(
+        {"data": name, "method": f"zoo RNN + Theta ({seeds_label})"}
+        | seconds
+        | mean_and_spread([mean_over(folds) for folds in per_seed_hybrid])
     )
-    return rows
+    return table
+
+
+def mean_over(rows: list[dict]) -> dict[str, float]:
+    """Each figure's mean over the folds (one fold: its own figures)."""
+    return {key: float(np.mean([row[key] for row in rows])) for key in rows[0]}
 
 
 def mean_and_spread(per_seed: list[dict]) -> dict[str, float]:
@@ -178,13 +224,23 @@ def main(default_data: str = "m3/monthly") -> None:
     parser.add_argument("--data", default=default_data, help="comma-separated data sets")
     parser.add_argument("--seeds", type=int, default=3, help="RNN trainings per data set")
     parser.add_argument("--part", choices=["validation", "test"], default="test")
+    parser.add_argument(
+        "--windows",
+        type=int,
+        default=1,
+        help="--part validation: folds, each a horizon before the last (default: 1)",
+    )
     parser.add_argument("--runs-dir", help="keep each RNN run's folder here (default: none)")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides for the RNN")
     args = parser.parse_args()
+    if args.windows < 1 or (args.windows > 1 and args.part != "validation"):
+        parser.error(
+            "--windows takes a positive count, and more than one only with --part validation"
+        )
 
     rows = []
     for name in args.data.split(","):
-        rows += run_data(name, args.part, args.seeds, args.overrides, args.runs_dir)
+        rows += run_data(name, args.part, args.seeds, args.overrides, args.runs_dir, args.windows)
     print(f"\n{args.part} part: panel means (zoo RNN: mean ± std over seeds)")
     print_table(rows)
 

@@ -86,7 +86,7 @@ def test_the_single_series_recipe_beats_seasonal_naive_on_a_seasonal_series(conf
         "model=rnn", "data=csv", f"data.path={path}", "data.horizon=12",
         "recipe=rnn_single_series", "logger=none", "task.interval_levels=[]",
     )  # fmt: skip
-    assert cfg.trainer.max_epochs == 20 and cfg.test_checkpoint == "last"
+    assert cfg.trainer.max_epochs == 20 and cfg.test_checkpoint == "last" and cfg.model.linear
     metrics = zoo.train(cfg).metrics
     naive = seasonal_naive_figures(path, 12, 12)  # the trend: a season's rise, every step
     assert metrics["test/mase"] < 0.7 * naive["mase"], (metrics, naive)

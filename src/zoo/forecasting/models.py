@@ -71,6 +71,7 @@ class AutoETS(SeasonalNaive):
 
 
 # conf/recipe/: a user's panel, M3's twelve epochs of forking windows, or one series' 20 epochs
+# of a GRU with a linear part
 RECIPES = ("rnn_csv", "rnn_m3", "rnn_single_series")
 
 
@@ -84,8 +85,9 @@ class RNN:
             epoch's weights kept), `"rnn_m3"` (the M3 recipe: windows of 108 values whose
             last 16 the GRUs read, four forecast origins a training window, twelve
             epochs, the last weights kept) or
-            `"rnn_single_series"` (one series: 20 epochs of its windows, the last weights
-            kept; the recipe of `zoo train model=rnn data=co2`).
+            `"rnn_single_series"` (one series: a GRU with a linear autoregression beside it,
+            20 epochs of its windows, the last weights kept; the recipe of `zoo train
+            model=rnn data=co2`).
         cell: the recurrent cell, rnn, lstm or gru (`zoo.models.GlobalRNN`'s default:
             gru); None, here and below, keeps the recipe's value.
         hidden_size: each network's hidden units.
@@ -94,6 +96,8 @@ class RNN:
         ensemble_size: networks trained side by side (the forecast is their median).
         recurrent_length: the last values of each window the cell reads (None: all of
             them; the scale and season still come from the whole window).
+        linear: add a linear autoregression on each window's scaled values to each
+            network's forecast (LSTNet's highway: `zoo.models.GlobalRNN`'s `linear`).
         input_length: values each forecast reads (None: the data decides).
         loss: the training loss (`zoo.tasks.ForecastingTask`'s default: mae).
         lr: the learning rate.
@@ -118,6 +122,7 @@ class RNN:
         "dropout": "model.dropout",
         "ensemble_size": "model.ensemble_size",
         "recurrent_length": "model.recurrent_length",
+        "linear": "model.linear",
         "input_length": "data.input_length",
         "loss": "task.loss",
         "lr": "task.lr",
@@ -134,6 +139,7 @@ class RNN:
         "dropout",
         "ensemble_size",
         "recurrent_length",
+        "linear",
     )
 
     def __init__(
@@ -146,6 +152,7 @@ class RNN:
         dropout: float | None = None,
         ensemble_size: int | None = None,
         recurrent_length: int | None = None,
+        linear: bool | None = None,
         input_length: int | None = None,
         loss: str | None = None,
         lr: float | None = None,
@@ -161,7 +168,7 @@ class RNN:
         self.recipe = recipe
         self.cell, self.hidden_size, self.num_layers = cell, hidden_size, num_layers
         self.dropout, self.ensemble_size, self.input_length = dropout, ensemble_size, input_length
-        self.recurrent_length = recurrent_length
+        self.recurrent_length, self.linear = recurrent_length, linear
         self.loss, self.lr, self.max_epochs = loss, lr, max_epochs
         self.epoch_windows, self.batch_size, self.precision = epoch_windows, batch_size, precision
         self.seed, self.output_dir, self.quiet, self.alias = seed, output_dir, quiet, alias
