@@ -205,3 +205,20 @@ def test_a_run_with_its_own_timer_reports_that_timers_seconds(tmp_path):
     metrics = zoo.train(cfg, extra_callbacks=[timer]).metrics
     assert metrics["time/fit_s"] == timer.time_elapsed("train") > 0
     assert json.loads((tmp_path / "metrics.json").read_text())["time/fit_s"] > 0
+
+
+def test_a_run_refused_for_its_data_or_model_leaves_no_folder_and_may_run_again(tmp_path):
+    """Checks that need the data (a missing file, a model that cannot read it) run before
+    anything is written: no run folder is left, so the same command, mended, runs there."""
+    folder = tmp_path / "runs" / "one"
+    missing = compose_config(
+        "model=rnn", "data=csv", f"data.path={tmp_path / 'none.csv'}", output_dir=folder
+    )
+    with pytest.raises(zoo.DataError, match="no data file"):
+        zoo.train(missing)
+    with pytest.raises(zoo.ConfigError, match="cannot train on XOR"):
+        zoo.train(compose_config("model=cnn", "data=xor", output_dir=folder))
+    assert not folder.exists()
+    mended = compose_config("model=mlp", "data=xor", "trainer.max_epochs=1", output_dir=folder)
+    zoo.train(mended)
+    assert (folder / "config.yaml").exists() and (folder / "checkpoints").is_dir()

@@ -179,8 +179,11 @@ def train(
         zoo.DataError: For data that is missing or malformed.
     """
     output_dir, precision, settings = start_run(cfg)
-    datamodule = datamodule if datamodule is not None else build(cfg.data)
-    task = build_task(cfg, datamodule)
+    with folder_removed_on_error(output_dir):  # a refused run leaves no folder behind
+        datamodule = datamodule if datamodule is not None else build(cfg.data)
+        task = build_task(cfg, datamodule)  # the data read, the model paired with it
+    if first_process():  # written once the run is known to start, so a refused run can rerun
+        write_file(output_dir / "config.yaml", OmegaConf.to_yaml(settings), replace=True)
     if hasattr(task, "needs_rolling_calibration") and task.needs_rolling_calibration(
         len(datamodule.load_history()), datamodule.has_validation
     ):
@@ -225,6 +228,18 @@ def train(
 
 
 @contextmanager
+def folder_removed_on_error(folder: Path):
+    """Remove `folder` if the block fails while it is still empty (the run folder that
+    `start_run` made for a run refused before writing anything): nothing left behind."""
+    try:
+        yield
+    except BaseException:
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+        raise
+
+
+@contextmanager
 def preserved_random_state():
     """Python's, numpy's and torch's random states as they were before the block."""
     import random
@@ -241,7 +256,8 @@ def preserved_random_state():
 
 
 def start_run(cfg: DictConfig) -> tuple[Path, str, dict]:
-    """Check the config and the run folder before any work; write the resolved config.yaml.
+    """Check the config and the run folder before any work (the folder is made; `train`
+    writes the resolved config.yaml once the data and model are checked too).
     Returns (run folder, the precision resolved, the resolved settings)."""
     check_values(cfg)
     if cfg.quiet:
@@ -257,8 +273,6 @@ def start_run(cfg: DictConfig) -> tuple[Path, str, dict]:
     precision = trainer_precision(cfg)
     settings = OmegaConf.to_container(cfg, resolve=True)
     settings["trainer"]["precision"] = precision  # what the run used, not "auto"
-    if first:  # written once: another process writing it first made the check refuse the run
-        write_file(output_dir / "config.yaml", OmegaConf.to_yaml(settings), replace=True)
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     if cfg.get("matmul_precision"):
         torch.set_float32_matmul_precision(cfg.matmul_precision)
