@@ -191,14 +191,14 @@ def run_data(
     table.append(
         {"data": name, "method": f"zoo RNN ({seeds_label})"}
         | seconds
-        | mean_and_spread([mean_over(folds) for folds in per_seed])
+        | mean_and_spread([mean_over(seed_folds) for seed_folds in per_seed])
     )
     theta_s = mean_over(rows["Theta"])["predict_s"]
     seconds = seconds | {"predict_s": seconds["predict_s"] + theta_s}
     table.append(
         {"data": name, "method": f"zoo RNN + Theta ({seeds_label})"}
         | seconds
-        | mean_and_spread([mean_over(folds) for folds in per_seed_hybrid])
+        | mean_and_spread([mean_over(seed_folds) for seed_folds in per_seed_hybrid])
     )
     return table
 
