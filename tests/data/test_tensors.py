@@ -26,3 +26,32 @@ def test_epoch_shuffle_with_fewer_samples_draws_the_start_of_each_epochs_order()
         whole.set_epoch(epoch)
         part.set_epoch(epoch)
         assert len(part) == 20 and list(part) == list(whole)[:20]
+
+
+def test_under_ddp_the_processes_share_each_epochs_draw_so_the_budget_holds():
+    """Lightning shards EpochShuffle (it is no RandomSampler, which it would replace by a
+    whole pass an epoch): two processes' parts are disjoint, together the epoch's draw."""
+    from lightning.pytorch.trainer.connectors.data_connector import _get_distributed_sampler
+
+    data = list(range(50))
+    alone = EpochShuffle(data, seed=3, num_samples=20)
+    ranks = [
+        _get_distributed_sampler(
+            DataLoader(data, sampler=EpochShuffle(data, seed=3, num_samples=20)),
+            shuffle=True,
+            overfit_batches=0,
+            num_replicas=2,
+            rank=rank,
+        )
+        for rank in (0, 1)
+    ]
+    draws = []
+    for epoch in range(3):
+        alone.set_epoch(epoch)
+        for sampler in ranks:
+            sampler.set_epoch(epoch)  # Lightning's call, passed on to EpochShuffle
+        parts = [list(sampler) for sampler in ranks]
+        assert [len(part) for part in parts] == [10, 10] and not set(parts[0]) & set(parts[1])
+        assert sorted(parts[0] + parts[1]) == sorted(alone)  # the epoch's 20 of the 50
+        draws.append(sorted(alone))
+    assert draws[0] != draws[1] != draws[2]  # a fresh subset each epoch

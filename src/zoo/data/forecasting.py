@@ -49,8 +49,8 @@ class PanelDataModule(InMemoryDataModule):
     gets the seasonal-naive forecast instead (the model's fallback), and is counted.
     `epoch_windows` makes an epoch that many windows on any panel, a fresh random draw each
     epoch (a small panel's windows repeated to enough of them first): so an epoch count is a
-    budget of training steps whatever the panel's size (on one device: under DDP, Lightning's
-    sampler makes an epoch a whole pass again).
+    budget of training steps whatever the panel's size (under DDP the processes share each
+    epoch's draw, so an epoch is that many windows over all of them).
 
     Args:
         source: `"m3"`, `"csv"`, `"parquet"` or a built-in series.

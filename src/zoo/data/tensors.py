@@ -9,7 +9,7 @@ import math
 
 import lightning as L
 import torch
-from torch.utils.data import DataLoader, Dataset, RandomSampler, default_collate
+from torch.utils.data import DataLoader, Dataset, Sampler, default_collate
 
 from zoo.constraints import Interval
 
@@ -71,7 +71,7 @@ def stack_training_batch(items: list) -> TrainingBatch:
     return TrainingBatch(stack_batch(items))
 
 
-class EpochShuffle(RandomSampler):
+class EpochShuffle(Sampler[int]):
     """A random order that depends on the seed and the epoch only.
 
     Lightning calls `set_epoch` before every epoch, so a run resumed at epoch k sees the
@@ -79,23 +79,28 @@ class EpochShuffle(RandomSampler):
     one `DataLoader(shuffle=True, generator=Generator().manual_seed(seed))` gives at its
     k-th epoch, replaying that generator's draws (a base seed, then a permutation, and
     another for RandomSampler's empty partial pass), so uninterrupted runs shuffle as they
-    always did. Being a `RandomSampler`, it is replaced by Lightning's `DistributedSampler`
-    (seeded likewise) under DDP. The generator is kept from one epoch to the next, so only
-    a resumed run replays the draws of the epochs before.
+    always did. The generator is kept from one epoch to the next, so only a resumed run
+    replays the draws of the epochs before.
 
     `num_samples` (at most the data's) makes an epoch the first `num_samples` of that
     order: a fresh random subset each epoch, so that an epoch's cost does not grow with the
-    data (a large forecasting panel). Under DDP, Lightning's `DistributedSampler` replaces
-    this sampler and an epoch is again a whole pass.
+    data (a large forecasting panel). Under DDP, Lightning shards this sampler's draw
+    (`DistributedSamplerWrapper`, which passes `set_epoch` on): the processes share the
+    epoch's `num_samples` examples, each a disjoint part, so the budget holds there too. (A
+    `RandomSampler` it would replace by a `DistributedSampler`: a whole pass an epoch.)
     """
 
     def __init__(self, data_source: Dataset, seed: int = 0, num_samples: int | None = None) -> None:
         if num_samples is not None and not 1 <= num_samples <= len(data_source):
             raise ValueError(f"num_samples={num_samples}: from 1 to the {len(data_source)} there")
-        super().__init__(data_source, num_samples=num_samples)
+        self.data_source = data_source
+        self.num_samples = len(data_source) if num_samples is None else num_samples
         self.seed = seed
         self.epoch = 0
         self._next: tuple[int, torch.Generator] | None = None  # (epoch, its generator)
+
+    def __len__(self) -> int:
+        return self.num_samples
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
