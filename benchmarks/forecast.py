@@ -18,10 +18,11 @@ than the hybrid alone costs). `benchmarks/m3.py` runs this on the four M3 groups
 
 --part validation (for choosing settings): the history is each series' training part less
 its last `horizon` values, which are the truth; the RNN trains on what precedes them
-(data.final_fit=false); the test part is never read. `--windows W` scores W such folds, the
-k-th ending k - 1 horizons before the training part's end (each with its own RNN trained on
-what precedes its truth), and gives each figure's mean over them: one window of 24 values
-is a small sample for one series.
+(data.final_fit=false); the test part is never read. `--windows W` scores W such folds,
+fold k (k = 0 .. W-1) ending k horizons before the training part's end (each with its own
+RNN trained on what precedes its truth), and gives each figure's mean over them: one
+horizon of values is a small sample for one series. Every series needs more than W
+horizons of values (M3's shortest do not have them).
 --part test (the final scoring): the history is the whole training part and the truth the
 official test part, read once, here, after all training is done.
 """
@@ -39,6 +40,7 @@ from hydra.utils import instantiate
 import zoo
 from zoo.configs import CONF_DIR, compose_config
 from zoo.data import PanelDataModule
+from zoo.errors import DataError
 from zoo.forecasting import Forecaster
 from zoo.timeseries.baselines import statistical_forecasts
 from zoo.timeseries.intervals import coverage_and_width
@@ -81,7 +83,7 @@ def train_and_forecast(cfg, history, panel=None) -> dict:
     Returns the forecasts, the conformal intervals the checkpoint carries, and the training
     and forecasting seconds."""
     start = time.perf_counter()
-    datamodule = PanelDataModule.from_config(cfg.data, panel=panel) if panel else None
+    datamodule = None if panel is None else PanelDataModule.from_config(cfg.data, panel=panel)
     run = zoo.train(cfg, datamodule=datamodule)
     train_seconds = time.perf_counter() - start
     checkpoint = run.tested_checkpoint or Path(cfg.output_dir) / "checkpoints" / "last.ckpt"
@@ -116,16 +118,19 @@ class Fold:
 
 def folds(history: Panel, horizon: int, part: str, windows: int) -> list[Fold]:
     """The test part: one fold, the whole training part as history. The validation part:
-    `windows` folds, the k-th (k = 1, 2, ...) with each series' training part cut by
-    (k - 1) horizons; its last horizon is the truth, the RNN trains on what precedes it
+    `windows` folds, fold k (k = 0, 1, ...) each series' training part less its last k
+    horizons; the fold's last horizon is the truth, the RNN trains on what precedes it
     (data.final_fit=false keeps that horizon as the run's own validation part, read for
     the intervals' calibration and the log, never trained on), the methods forecast from it."""
     if part == "test":
         return [Fold(None, history, None)]
     result = []
     for k in range(windows):
-        cut = history.split_last(k * horizon)[0] if k else history
-        before, truth = cut.split_last(horizon)
+        try:
+            cut = history.split_last(k * horizon)[0] if k else history
+            before, truth = cut.split_last(horizon)
+        except DataError as error:
+            raise SystemExit(f"--windows {windows}: fold {k + 1}: {error}; ask for fewer") from None
         result.append(Fold(cut, before, truth))
     return result
 
@@ -155,7 +160,7 @@ def run_data(
         runs = []
         for seed in range(seeds):
             with tempfile.TemporaryDirectory() as temporary:
-                fold_label = f"-fold{number}" if number else ""
+                fold_label = f"-fold{number + 1}" if part == "validation" else ""
                 label = f"{name.replace('/', '-')}-seed{seed}{fold_label}"
                 out = Path(runs_dir) / label if runs_dir else temporary
                 if runs_dir and Path(out).exists():

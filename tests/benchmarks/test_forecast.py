@@ -31,7 +31,7 @@ def test_validation_folds_step_back_a_horizon_each_and_keep_the_truth_after_the_
 
     assert len(folds) == 3
     for k, fold in enumerate(folds):
-        end = torch.tensor([40, 30]) - 6 * k  # the fold's truth ends k horizons back
+        end = torch.tensor([40, 30]) - 6 * k  # fold k's truth ends k horizons back
         assert fold.train.lengths.tolist() == end.tolist()
         assert fold.history.lengths.tolist() == (end - 6).tolist()
         for i, first in enumerate((0.0, 100.0)):
@@ -45,3 +45,9 @@ def test_the_test_part_is_one_fold_whose_truth_is_read_after_training(forecast_b
     history = Panel.from_arrays(["a"], [torch.arange(20.0)])
     (fold,) = forecast_benchmark.folds(history, horizon=4, part="test", windows=1)
     assert fold.train is None and fold.truth is None and fold.history is history
+
+
+def test_folds_refuse_series_too_short_for_them_in_one_line(forecast_benchmark):
+    history = Panel.from_arrays(["a", "b"], [torch.arange(40.0), torch.arange(15.0)])
+    with pytest.raises(SystemExit, match="--windows 3: fold 3: 1 series .* 'b'.*ask for fewer"):
+        forecast_benchmark.folds(history, horizon=6, part="validation", windows=3)

@@ -151,3 +151,16 @@ def test_large_panels_draw_a_fresh_subset_of_their_windows_each_epoch(two_ramps)
         assert len(pairs) == 10
         drawn.append(pairs)
     assert drawn[0] != drawn[1]  # another subset the next epoch
+
+
+@pytest.mark.parametrize("source", ["m3", "co2", "csv"])
+def test_a_panel_given_replaces_the_sources_own_series(source, tmp_path):
+    """`panel=` (the forecasting API, a benchmark's validation fold) is what the module
+    trains on, whatever `source` names: M3's training parts, a built-in series or a file
+    are not read."""
+    given = Panel.from_arrays(["x", "y"], [torch.arange(40.0) + 1, torch.arange(50.0) + 1])
+    data = PanelDataModule(
+        source=source, path=str(tmp_path / "none.csv"), horizon=6, season_length=12,
+        test_part=False, panel=given,
+    )  # fmt: skip
+    assert data.load_panel() is given and data.load_history() is given

@@ -55,3 +55,14 @@ def test_under_ddp_the_processes_share_each_epochs_draw_so_the_budget_holds():
         assert sorted(parts[0] + parts[1]) == sorted(alone)  # the epoch's 20 of the 50
         draws.append(sorted(alone))
     assert draws[0] != draws[1] != draws[2]  # a fresh subset each epoch
+
+
+def test_without_set_epoch_each_pass_draws_the_next_epochs_order():
+    data = list(range(50))
+    told, untold = (
+        EpochShuffle(data, seed=3, num_samples=20),
+        EpochShuffle(data, seed=3, num_samples=20),
+    )
+    for epoch in range(3):
+        told.set_epoch(epoch)
+        assert list(untold) == list(told), epoch  # a fresh subset each pass, as if told

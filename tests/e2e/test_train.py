@@ -152,6 +152,20 @@ def test_training_into_a_folder_that_holds_a_run_is_refused_unless_resuming_or_o
     assert replaced.returncode == 0, replaced.stderr
 
 
+def test_a_run_refused_for_its_data_leaves_no_run_and_the_mended_command_runs_there(tmp_path):
+    folder = tmp_path / "run"
+    missing = tmp_path / "none.csv"
+    refused = run_script("train", "model=rnn", "data=csv", f"data.path={missing}",
+                         f"hydra.run.dir={folder}")  # fmt: skip
+    assert refused.returncode != 0 and "no data file" in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert not (folder / "config.yaml").exists() and not (folder / ".hydra").exists()
+    mended = run_script("train", "model=mlp", "data=xor", "trainer.max_epochs=1", "quiet=true",
+                        f"hydra.run.dir={folder}")  # fmt: skip
+    assert mended.returncode == 0, mended.stderr
+    assert (folder / "config.yaml").exists() and (folder / ".hydra").is_dir()
+
+
 def test_a_bad_value_on_the_command_line_is_one_line_before_any_work(tmp_path):
     result = run_script("train", "model=mlp", "data=xor", "task.lr=abc",
                         f"hydra.run.dir={tmp_path / 'run'}")  # fmt: skip

@@ -218,7 +218,12 @@ def test_a_run_refused_for_its_data_or_model_leaves_no_folder_and_may_run_again(
         zoo.train(missing)
     with pytest.raises(zoo.ConfigError, match="cannot train on XOR"):
         zoo.train(compose_config("model=cnn", "data=xor", output_dir=folder))
-    assert not folder.exists()
+    assert not (tmp_path / "runs").exists()  # nor the folder made above it
+    mine = tmp_path / "mine"
+    mine.mkdir()  # a folder that was there stays, though empty
+    with pytest.raises(zoo.ConfigError, match="cannot train on XOR"):
+        zoo.train(compose_config("model=cnn", "data=xor", output_dir=mine))
+    assert mine.is_dir() and not any(mine.iterdir())
     mended = compose_config("model=mlp", "data=xor", "trainer.max_epochs=1", output_dir=folder)
     zoo.train(mended)
     assert (folder / "config.yaml").exists() and (folder / "checkpoints").is_dir()

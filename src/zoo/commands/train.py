@@ -4,7 +4,10 @@ Hydra's own options apply: --help shows the config groups and the composed confi
 -m runs a sweep (e.g. -m task.lr=0.01,0.1).
 """
 
+import shutil
 import sys
+from contextlib import contextmanager
+from pathlib import Path
 
 import hydra
 from omegaconf import DictConfig
@@ -23,9 +26,27 @@ from zoo.configs import (
 def run(cfg: DictConfig) -> float | None:
     from zoo.runs.training import train  # torch and Lightning load here, not for --help
 
-    with one_line_errors():
+    with one_line_errors(), hydra_files_removed_if_refused(Path(cfg.output_dir)):
         metrics = train(cfg).metrics
     return metrics.get("val/loss")  # for sweepers that minimise a value
+
+
+@contextmanager
+def hydra_files_removed_if_refused(run_folder: Path):
+    """A run refused before it wrote its config.yaml (its data or model did not pass the
+    checks) leaves no `.hydra/` in Hydra's folder for this command: a folder holding one is
+    refused as a run (`run_folder_message`), so the mended command could not run there.
+    Hydra's log of the command (train.log) stays."""
+    from hydra.core.hydra_config import HydraConfig
+
+    from zoo.runs.training import first_process
+
+    try:
+        yield
+    except BaseException:
+        if not (run_folder / "config.yaml").exists() and first_process():
+            shutil.rmtree(Path(HydraConfig.get().runtime.output_dir) / ".hydra", ignore_errors=True)
+        raise
 
 
 def main() -> None:

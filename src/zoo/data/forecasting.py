@@ -50,7 +50,8 @@ class PanelDataModule(InMemoryDataModule):
     `epoch_windows` makes an epoch that many windows on any panel, a fresh random draw each
     epoch (a small panel's windows repeated to enough of them first): so an epoch count is a
     budget of training steps whatever the panel's size (under DDP the processes share each
-    epoch's draw, so an epoch is that many windows over all of them).
+    epoch's draw: an epoch is that many windows over all of them, each process taking its
+    share of the steps).
 
     Args:
         source: `"m3"`, `"csv"`, `"parquet"` or a built-in series.
@@ -201,8 +202,8 @@ class PanelDataModule(InMemoryDataModule):
 
     def load_panel(self) -> Panel:
         """Every value there is to forecast the future from: the whole file or series (M3:
-        the training parts; its test parts are for scoring only)."""
-        if self.source == "m3":
+        the training parts; its test parts are for scoring only), or the panel given."""
+        if self._full is None and self.source == "m3":
             return m3_panel(self.group, "train")
         if self._full is None:
             if self.source in FILE_SOURCES:

@@ -85,9 +85,12 @@ class EpochShuffle(Sampler[int]):
     `num_samples` (at most the data's) makes an epoch the first `num_samples` of that
     order: a fresh random subset each epoch, so that an epoch's cost does not grow with the
     data (a large forecasting panel). Under DDP, Lightning shards this sampler's draw
-    (`DistributedSamplerWrapper`, which passes `set_epoch` on): the processes share the
-    epoch's `num_samples` examples, each a disjoint part, so the budget holds there too. (A
-    `RandomSampler` it would replace by a `DistributedSampler`: a whole pass an epoch.)
+    (`DistributedSamplerWrapper`): the processes share the epoch's `num_samples` examples,
+    each its part (a few repeated where they do not divide evenly), so the budget of
+    examples holds there too. (A `RandomSampler` it would replace by a
+    `DistributedSampler`: a whole pass an epoch.) Each pass draws the next epoch's order
+    even where no `set_epoch` reaches it (Lightning's wrapper passes it on only in its
+    recent versions), so every epoch's subset is fresh there as well.
     """
 
     def __init__(self, data_source: Dataset, seed: int = 0, num_samples: int | None = None) -> None:
@@ -113,7 +116,8 @@ class EpochShuffle(Sampler[int]):
             for _ in range(self.epoch):
                 self._draw(generator)
         order = self._draw(generator)[: self.num_samples]
-        self._next = (self.epoch + 1, generator)
+        self.epoch += 1  # the next pass draws the next epoch, unless set_epoch says otherwise
+        self._next = (self.epoch, generator)
         for chunk in order.split(1 << 16):  # not one Python int per window at once
             yield from chunk.tolist()
 

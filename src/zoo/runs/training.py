@@ -6,7 +6,7 @@ import logging
 import math
 import os
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -178,19 +178,19 @@ def train(
             `overwrite=true`).
         zoo.DataError: For data that is missing or malformed.
     """
+    made = outermost_missing(Path(cfg.output_dir))
     output_dir, precision, settings = start_run(cfg)
-    with folder_removed_on_error(output_dir):  # a refused run leaves no folder behind
+    with folders_removed_on_error(output_dir, made):  # a refused run leaves no folder behind
         datamodule = datamodule if datamodule is not None else build(cfg.data)
         task = build_task(cfg, datamodule)  # the data read, the model paired with it
-    if first_process():  # written once the run is known to start, so a refused run can rerun
-        write_file(output_dir / "config.yaml", OmegaConf.to_yaml(settings), replace=True)
+    # written once the run is known to start, so a refused run can rerun in its folder
+    write_run_config(output_dir, settings, datamodule)
     if hasattr(task, "needs_rolling_calibration") and task.needs_rolling_calibration(
         len(datamodule.load_history()), datamodule.has_validation
     ):
         with preserved_random_state():  # the run trains as it would without calibrating
             task.intervals = calibrate_by_refit(cfg, datamodule, task)
         task.calibrated = True
-    record_data_found(output_dir, settings, datamodule)
     loggers = _instantiate_all(cfg.get("logger"))
     callbacks, timer = run_callbacks(cfg, datamodule, extra_callbacks)
     trainer: L.Trainer = build(
@@ -227,15 +227,30 @@ def train(
     return Run(task.eval(), metrics, output_dir, None if checkpoint is None else Path(checkpoint))
 
 
+def outermost_missing(folder: Path) -> Path | None:
+    """The outermost folder on `folder`'s path that does not exist yet (None: it exists)."""
+    missing = None
+    for path in (folder, *folder.parents):
+        if path.exists():
+            break
+        missing = path
+    return missing
+
+
 @contextmanager
-def folder_removed_on_error(folder: Path):
-    """Remove `folder` if the block fails while it is still empty (the run folder that
-    `start_run` made for a run refused before writing anything): nothing left behind."""
+def folders_removed_on_error(folder: Path, made: Path | None):
+    """If the block fails, remove the folders `start_run` made for the run (`folder` up to
+    `made`, the outermost that did not exist before), each only while empty: a run refused
+    before writing anything leaves nothing behind. A folder that was there stays."""
     try:
         yield
     except BaseException:
-        if folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
+        if made is not None and first_process():
+            for path in (folder, *folder.parents):
+                with suppress(OSError):  # not empty, or gone: leave it
+                    path.rmdir()
+                if path == made:
+                    break
         raise
 
 
@@ -279,13 +294,14 @@ def start_run(cfg: DictConfig) -> tuple[Path, str, dict]:
     return output_dir, precision, settings
 
 
-def record_data_found(output_dir: Path, settings: dict, datamodule) -> None:
-    """Add what the data turned out to be (an image folder's class names and image size, a
-    table's classes and features: the data module's `found`) to the run's config.yaml, as
-    `dataset`; read from the data, so known only once the task is sized for it."""
+def write_run_config(output_dir: Path, settings: dict, datamodule) -> None:
+    """Write the run's config.yaml: the resolved settings and what the data turned out to be
+    (an image folder's class names and image size, a table's classes and features: the
+    data module's `found`, known once the task is sized for it) as `dataset`."""
     found = getattr(datamodule, "found", None)
-    if found and first_process():
+    if found:
         settings["dataset"] = found
+    if first_process():
         write_file(output_dir / "config.yaml", OmegaConf.to_yaml(settings), replace=True)
 
 
