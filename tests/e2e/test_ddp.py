@@ -23,7 +23,7 @@ class SaveWeights(L.Callback):
         torch.save(module.state_dict(), path)
 
 cfg = compose_config("model=mlp", "data=xor", "trainer=ddp", "trainer.accelerator=cpu",
-                     "trainer.devices=2", "trainer.max_epochs=4", "logger=none",
+                     "trainer.devices=2", "trainer.max_epochs=8", "logger=none",
                      output_dir={out!r})
 metrics = zoo.train(cfg, extra_callbacks=[SaveWeights()]).metrics
 rank = os.environ.get("LOCAL_RANK", "0")
@@ -48,7 +48,7 @@ def test_two_process_cpu_ddp_trains_and_agrees(tmp_path):
     ranks = [json.loads((tmp_path / "run" / f"metrics_rank{r}.json").read_text()) for r in (0, 1)]
     for key in ("val/loss", "val/acc", "test/acc", "test/loss"):
         assert ranks[0][key] == ranks[1][key], key
-    assert ranks[0]["val/acc"] > 0.6  # it learned (chance is 0.5)
+    assert ranks[0]["val/acc"] > 0.8  # it learned (chance is 0.5; 4 epochs were too few to tell)
     # the metrics are synchronised anyway; the weights agree only if the gradients were
     weights = [
         torch.load(tmp_path / "run" / f"weights_rank{r}.pt", weights_only=True) for r in (0, 1)
