@@ -145,8 +145,9 @@ def run_data(
 ) -> list[dict]:
     data = instantiate(rnn_config(name, 0, "unused", overrides).data)
     horizon, season = data.horizon, data.season_length
+    validating = part == "validation"
     # validation: train only on what precedes each fold's truth; its test part never read
-    fold_overrides = ["++data.final_fit=false", "++data.test_part=false"]
+    extra = ["++data.final_fit=false", "++data.test_part=false"] if validating else []
     rows, per_seed, per_seed_hybrid = {}, [[] for _ in range(seeds)], [[] for _ in range(seeds)]
     train_s, predict_s = [], []
     for number, fold in enumerate(folds(data.load_history(), horizon, part, windows)):
@@ -158,22 +159,19 @@ def run_data(
         baselines["seasonal naive"] = (naive, time.perf_counter() - start, {})
         baselines |= statistical_forecasts(history, horizon, season, levels=LEVELS)
         runs = []
+        fold_label, fold_named = (
+            (f"-fold{number + 1}", f" fold {number + 1}/{windows}") if validating else ("", "")
+        )
         for seed in range(seeds):
             with tempfile.TemporaryDirectory() as temporary:
-                fold_label = f"-fold{number + 1}" if part == "validation" else ""
                 label = f"{name.replace('/', '-')}-seed{seed}{fold_label}"
                 out = Path(runs_dir) / label if runs_dir else temporary
                 if runs_dir and Path(out).exists():
                     raise SystemExit(f"{out} exists; choose another --runs-dir")
-                extra = fold_overrides if part == "validation" else []
                 cfg = rnn_config(name, seed, str(out), [*overrides, *extra])
                 runs.append(train_and_forecast(cfg, history, fold.train))
-                print(
-                    f"  {name} seed {seed}"
-                    + (f" fold {number + 1}/{windows}" if part == "validation" else "")
-                    + f": trained in {runs[-1]['train_s']:.0f} s",
-                    flush=True,
-                )
+                trained_s = runs[-1]["train_s"]
+                print(f"  {name} seed {seed}{fold_named}: trained in {trained_s:.0f} s", flush=True)
         truth_panel = fold.truth if fold.truth is not None else data.load_test_part()
         truth = truth_panel.values.view(len(truth_panel), horizon)
         for method, (values, seconds, bounds) in baselines.items():

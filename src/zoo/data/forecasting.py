@@ -203,16 +203,17 @@ class PanelDataModule(InMemoryDataModule):
     def load_panel(self) -> Panel:
         """Every value there is to forecast the future from: the whole file or series (M3:
         the training parts; its test parts are for scoring only), or the panel given."""
-        if self._full is None and self.source == "m3":
+        if self._full is not None:
+            return self._full
+        if self.source == "m3":
             return m3_panel(self.group, "train")
-        if self._full is None:
-            if self.source in FILE_SOURCES:
-                options = {k: v for k, v in self.file.items() if k != "path"}
-                frame = read_long_frame(self.file["path"])
-                self._full = panel_from_frame(frame, source=str(self.file["path"]), **options)
-            else:
-                series = SOURCES[self.source](**self.options)
-                self._full = Panel.from_series(series, self.source)
+        if self.source in FILE_SOURCES:
+            options = {k: v for k, v in self.file.items() if k != "path"}
+            frame = read_long_frame(self.file["path"])
+            self._full = panel_from_frame(frame, source=str(self.file["path"]), **options)
+        else:
+            series = SOURCES[self.source](**self.options)
+            self._full = Panel.from_series(series, self.source)
         return self._full
 
     def load_history(self) -> Panel:
