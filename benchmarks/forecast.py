@@ -17,12 +17,18 @@ its forecasting seconds the RNN's plus Theta's (Theta's with its intervals, so a
 than the hybrid alone costs). `benchmarks/m3.py` runs this on the four M3 groups.
 
 --part validation (for choosing settings): the history is each series' training part less
-its last `horizon` values, which are the truth; the RNN trains on what precedes them
-(data.final_fit=false); the test part is never read. `--windows W` scores W such folds,
+its last `horizon` values, which are the truth; the test part is never read. The RNN
+trains as the test run would, up to the truth: on every value before it when the config
+says data.final_fit=true (the test run trains on the whole training part), on all but the
+horizon before it when it says false (the test run holds out its training part's last
+horizon as its validation part); it never trains on the truth. `--windows W` scores W such folds,
 fold k (k = 0 .. W-1) ending k horizons before the training part's end (each with its own
 RNN trained on what precedes its truth), and gives each figure's mean over them: one
-horizon of values is a small sample for one series. Every series needs more than W
-horizons of values (M3's shortest do not have them).
+horizon of values is a small sample for one series. Fold 0 scores every series, a later
+fold those with two horizons of history before its truth (or as much as fold 0's shortest,
+if less: M3 yearly's shortest series have room for one fold, so its later folds score fewer
+series; each fold's RNN trains on every series with values before its truth); a fold weighs
+in the means as many series as it scores.
 --part test (the final scoring): the history is the whole training part and the truth the
 official test part, read once, here, after all training is done.
 """
@@ -40,7 +46,6 @@ from hydra.utils import instantiate
 import zoo
 from zoo.configs import CONF_DIR, compose_config
 from zoo.data import PanelDataModule
-from zoo.errors import DataError
 from zoo.forecasting import Forecaster
 from zoo.timeseries.baselines import statistical_forecasts
 from zoo.timeseries.intervals import coverage_and_width
@@ -116,22 +121,43 @@ class Fold:
     truth: Panel | None
 
 
-def folds(history: Panel, horizon: int, part: str, windows: int) -> list[Fold]:
+def folds(
+    history: Panel, horizon: int, part: str, windows: int, final_fit: bool = True
+) -> list[Fold]:
     """The test part: one fold, the whole training part as history. The validation part:
     `windows` folds, fold k (k = 0, 1, ...) each series' training part less its last k
-    horizons; the fold's last horizon is the truth, the RNN trains on what precedes it
-    (data.final_fit=false keeps that horizon as the run's own validation part, read for
-    the intervals' calibration and the log, never trained on), the methods forecast from it."""
+    horizons; the fold's last horizon is the truth, the methods forecast from what precedes
+    it, and the RNN trains as the test run would (it never trains on the truth: its panel
+    ends with the truth, kept as the run's own validation part, data.final_fit=false):
+    with `final_fit` on every value before the truth, as `data.final_fit=true` trains on
+    the whole training part; without, on all but the last horizon before it, as
+    `data.final_fit=false` holds out the training part's last horizon (its panel then ends
+    before the truth).
+    Fold 0 scores every series; a later fold the series with at least two horizons of history
+    before its truth, or as much as the shortest has in fold 0 if that is less (M3 yearly's
+    shortest series have room for one fold), so no fold asks a method to forecast from less
+    than the first one does; its RNN trains on every series with values before the truth."""
     if part == "test":
         return [Fold(None, history, None)]
+    shortest = int(history.lengths.min()) - horizon
+    least = min(shortest, 2 * horizon)  # the history a scored series needs
+    if shortest < 1 or (not final_fit and shortest <= horizon):
+        needs = "no more than" if shortest < 1 else "too few values to hold out a horizon before"
+        raise SystemExit(f"--part validation: a series has {needs} {horizon} values")
     result = []
     for k in range(windows):
-        try:
-            cut = history.split_last(k * horizon)[0] if k else history
-            before, truth = cut.split_last(horizon)
-        except DataError as error:
-            raise SystemExit(f"--windows {windows}: fold {k + 1}: {error}; ask for fewer") from None
-        result.append(Fold(cut, before, truth))
+        trained = history.select(history.lengths > (k + 1) * horizon)
+        trained = trained.split_last(k * horizon)[0] if k else trained
+        scored = trained.select(trained.lengths - horizon >= least)  # fold 0: every series
+        if len(scored) == 0:
+            raise SystemExit(
+                f"--windows {windows}: fold {k + 1}: no series is long enough; ask for fewer"
+            )
+        before, truth = scored.split_last(horizon)
+        if not final_fit:  # the run holds out the horizon before the truth
+            trained = trained.split_last(horizon)[0]
+            trained = trained.select(trained.lengths > horizon)
+        result.append(Fold(trained, before, truth))
     return result
 
 
@@ -146,12 +172,15 @@ def run_data(
     data = instantiate(rnn_config(name, 0, "unused", overrides).data)
     horizon, season = data.horizon, data.season_length
     validating = part == "validation"
-    # validation: train only on what precedes each fold's truth; its test part never read
+    # validation: the fold's panel ends before the truth or with it, the run's own validation
+    # part, never trained on (data.final_fit=false); the test part is never read
     extra = ["++data.final_fit=false", "++data.test_part=false"] if validating else []
     rows, per_seed, per_seed_hybrid = {}, [[] for _ in range(seeds)], [[] for _ in range(seeds)]
-    train_s, predict_s = [], []
-    for number, fold in enumerate(folds(data.load_history(), horizon, part, windows)):
+    train_s, predict_s, sizes = [], [], []
+    fold_list = folds(data.load_history(), horizon, part, windows, data.final_fit)
+    for number, fold in enumerate(fold_list):
         history = fold.history
+        sizes.append(len(history))
         scale = seasonal_naive_scale(history.values, history.indptr, season)
         baselines = {}
         start = time.perf_counter()
@@ -160,7 +189,9 @@ def run_data(
         baselines |= statistical_forecasts(history, horizon, season, levels=LEVELS)
         runs = []
         fold_label, fold_named = (
-            (f"-fold{number + 1}", f" fold {number + 1}/{windows}") if validating else ("", "")
+            (f"-fold{number + 1}", f" fold {number + 1}/{windows} ({len(history)} series)")
+            if validating
+            else ("", "")
         )
         for seed in range(seeds):
             with tempfile.TemporaryDirectory() as temporary:
@@ -186,7 +217,7 @@ def run_data(
         predict_s += [run["predict_s"] for run in runs]
 
     table = [
-        {"data": name, "method": method, "train_s": 0.0} | mean_over(fold_rows)
+        {"data": name, "method": method, "train_s": 0.0} | mean_over(fold_rows, sizes)
         for method, fold_rows in rows.items()
     ]
     seeds_label = f"{seeds} seed{'s' * (seeds > 1)}"
@@ -194,21 +225,22 @@ def run_data(
     table.append(
         {"data": name, "method": f"zoo RNN ({seeds_label})"}
         | seconds
-        | mean_and_spread([mean_over(seed_folds) for seed_folds in per_seed])
+        | mean_and_spread([mean_over(seed_folds, sizes) for seed_folds in per_seed])
     )
-    theta_s = mean_over(rows["Theta"])["predict_s"]
+    theta_s = mean_over(rows["Theta"], sizes)["predict_s"]
     seconds = seconds | {"predict_s": seconds["predict_s"] + theta_s}
     table.append(
         {"data": name, "method": f"zoo RNN + Theta ({seeds_label})"}
         | seconds
-        | mean_and_spread([mean_over(seed_folds) for seed_folds in per_seed_hybrid])
+        | mean_and_spread([mean_over(seed_folds, sizes) for seed_folds in per_seed_hybrid])
     )
     return table
 
 
-def mean_over(rows: list[dict]) -> dict[str, float]:
-    """Each figure's mean over the folds (one fold: its own figures)."""
-    return {key: float(np.mean([row[key] for row in rows])) for key in rows[0]}
+def mean_over(rows: list[dict], sizes: list[int]) -> dict[str, float]:
+    """Each figure's mean over the folds, each weighing the `sizes` series it holds (one
+    fold: its own figures)."""
+    return {key: float(np.average([row[key] for row in rows], weights=sizes)) for key in rows[0]}
 
 
 def mean_and_spread(per_seed: list[dict]) -> dict[str, float]:

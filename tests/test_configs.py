@@ -153,9 +153,15 @@ def test_every_recipe_names_a_model_and_data_pair_and_applies(config, recipe):
                  .get("defaults", [])):  # fmt: skip
         own = yaml.safe_load((CONF_DIR / "recipe" / f"{name}.yaml").read_text())
         settings = {**dict(leaves({k: v for k, v in own.items() if k != "defaults"})), **settings}
+    unresolved = OmegaConf.to_container(with_recipe, resolve=False)
     for key, value in settings.items():  # every setting of the file is in the run's config
-        found = OmegaConf.select(with_recipe, key)
-        found = OmegaConf.to_container(found) if OmegaConf.is_config(found) else found
+        if isinstance(value, str) and value.startswith("${"):  # an interpolation, kept as one
+            found = unresolved
+            for part in key.split("."):
+                found = found[part]
+        else:
+            found = OmegaConf.select(with_recipe, key)
+            found = OmegaConf.to_container(found) if OmegaConf.is_config(found) else found
         assert found == value, (recipe, key, found, value)
 
 
@@ -198,6 +204,24 @@ def test_presets_set_top_level_keys_and_the_command_line_still_wins(tmp_path):
 def test_the_run_config_names_every_preset_that_applied(config, overrides, recipe, experiment):
     cfg = config(*overrides)
     assert (cfg.presets.recipe, cfg.presets.experiment) == (recipe, experiment)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "epochs"),
+    [
+        (["data.group=monthly"], 12),
+        (["data.group=quarterly"], 24),
+        (["data.group=yearly"], 6),
+        (["data.group=other"], 24),
+        (["data.group=yearly", "trainer.max_epochs=9"], 9),  # the command line still wins
+        (["data=csv", "recipe=rnn_m3"], 12),  # RNN("rnn_m3") on a panel of your own: monthly's
+    ],
+)
+def test_the_m3_recipe_trains_each_group_its_own_epochs_on_the_whole_training_part(
+    config, overrides, epochs
+):
+    cfg = config("model=rnn", *overrides)
+    assert cfg.trainer.max_epochs == epochs and cfg.data.final_fit is True
 
 
 @pytest.mark.parametrize("group", ["recipe", "experiment"])

@@ -21,10 +21,11 @@ each cutoff (a whole training per cutoff) with the network settings the checkpoi
 and the rnn_csv recipe (nothing of the run folder's config is read). Cutoffs inside its own
 training data give it in-sample forecasts, which a reused network has seen: on M3, only
 the test part lies after the training parts. Intervals: the network's are the conformal
-intervals it carries (calibrated on its validation forecasts); each baseline's are
-calibrated by its own backtest on the values before the first cutoff. The RNN + Theta
-hybrid (rnn+Theta: the mean of the network's and Theta's forecasts, see docs/m3.md) gets
-intervals that way only with --refit (the reused network has trained on those windows).
+intervals it carries (calibrated on its validation forecasts, or a refitted network's);
+each baseline's are calibrated by its own backtest on the values before the first cutoff.
+The RNN + Theta hybrid (rnn+Theta: the mean of the network's and Theta's forecasts, see
+docs/m3.md) gets intervals that way only with --refit (the reused network has trained on
+those windows).
 """
 
 from __future__ import annotations

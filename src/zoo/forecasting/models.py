@@ -218,7 +218,8 @@ class RNN:
         return cfg
 
     def fit(self, panel: Panel, horizon: int, season_length: int, levels) -> TrainedNetwork:
-        """Train on every value of `panel`'s series (the last `horizon` of each validate)."""
+        """Train on `panel`'s series: the last `horizon` values of each validate, unless the
+        recipe trains on every value (`data.final_fit`: the M3 recipe)."""
         if self.output_dir is not None:
             return self._train(panel, horizon, season_length, levels, Path(self.output_dir))
         with tempfile.TemporaryDirectory(prefix="zoo-fit-") as folder:

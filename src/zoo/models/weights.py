@@ -183,7 +183,8 @@ class Weights:
 
     def intervals(self) -> ConformalIntervals | None:
         """The conformal prediction intervals of a forecasting network's weights, calibrated on its
-        validation forecasts (`zoo.timeseries.intervals`); None for other networks."""
+        validation forecasts or a refitted network's (`zoo.timeseries.intervals`); None for
+        other networks."""
         state = self._card().get("intervals")
         return None if state is None else ConformalIntervals.from_state(state)
 

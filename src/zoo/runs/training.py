@@ -277,6 +277,9 @@ def start_run(cfg: DictConfig) -> tuple[Path, str, dict]:
     check_values(cfg)
     if cfg.quiet:
         silence_lightning()
+    # a run with data.final_fit=true has no validation part on purpose: Lightning's doubt
+    # about its empty validation loader ("make sure this was your intention") is noise
+    warnings.filterwarnings("ignore", r"Total length of `list` across ranks is zero")
     output_dir = Path(cfg.output_dir)
     if cfg.get("ckpt_path"):  # a file that is no zoo checkpoint stops before anything is written
         read_checkpoint(cfg.ckpt_path)
