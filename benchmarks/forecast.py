@@ -17,11 +17,12 @@ its forecasting seconds the RNN's plus Theta's (Theta's with its intervals, so a
 than the hybrid alone costs). `benchmarks/m3.py` runs this on the four M3 groups.
 
 --part validation (for choosing settings): the history is each series' training part less
-its last `horizon` values, which are the truth; the test part is never read. The RNN
-trains as the test run would, up to the truth: on every value before it when the config
-says data.final_fit=true (the test run trains on the whole training part), on all but the
-horizon before it when it says false (the test run holds out its training part's last
-horizon as its validation part); it never trains on the truth. `--windows W` scores W such folds,
+its last `horizon` values, which are the truth; the test part is never read. The RNN's
+run gets the values before the truth as its whole panel, so it trains as the test run
+would: with data.final_fit=true on every one of them (its intervals calibrated by a
+refitted network, as the test run's), with false on all but the last horizon before the
+truth (its validation part, as the test run holds out its training part's last horizon);
+it never sees the truth. `--windows W` scores W such folds,
 fold k (k = 0 .. W-1) ending k horizons before the training part's end (each with its own
 RNN trained on what precedes its truth), and gives each figure's mean over them: one
 horizon of values is a small sample for one series. Fold 0 scores every series, a later
@@ -127,16 +128,15 @@ def folds(
     """The test part: one fold, the whole training part as history. The validation part:
     `windows` folds, fold k (k = 0, 1, ...) each series' training part less its last k
     horizons; the fold's last horizon is the truth, the methods forecast from what precedes
-    it, and the RNN trains as the test run would (it never trains on the truth: its panel
-    ends with the truth, kept as the run's own validation part, data.final_fit=false):
-    with `final_fit` on every value before the truth, as `data.final_fit=true` trains on
-    the whole training part; without, on all but the last horizon before it, as
-    `data.final_fit=false` holds out the training part's last horizon (its panel then ends
-    before the truth).
+    it, and the RNN's run gets what precedes it as its whole panel, so it trains as the
+    test run would with the config's own `data.final_fit` (true: on every value, its
+    intervals calibrated by a refitted network; false: on all but the last horizon before
+    the truth, its validation part) and never sees the truth.
     Fold 0 scores every series; a later fold the series with at least two horizons of history
     before its truth, or as much as the shortest has in fold 0 if that is less (M3 yearly's
     shortest series have room for one fold), so no fold asks a method to forecast from less
-    than the first one does; its RNN trains on every series with values before the truth."""
+    than the first one does; its RNN trains on every series with values before the truth
+    (with `final_fit` false, more than a horizon of them: its validation part)."""
     if part == "test":
         return [Fold(None, history, None)]
     shortest = int(history.lengths.min()) - horizon
@@ -146,16 +146,16 @@ def folds(
         raise SystemExit(f"--part validation: a series has {needs} {horizon} values")
     result = []
     for k in range(windows):
-        trained = history.select(history.lengths > (k + 1) * horizon)
-        trained = trained.split_last(k * horizon)[0] if k else trained
-        scored = trained.select(trained.lengths - horizon >= least)  # fold 0: every series
+        cut = history.select(history.lengths > (k + 1) * horizon)
+        cut = cut.split_last(k * horizon)[0] if k else cut
+        scored = cut.select(cut.lengths - horizon >= least)  # fold 0: every series
         if len(scored) == 0:
             raise SystemExit(
                 f"--windows {windows}: fold {k + 1}: no series is long enough; ask for fewer"
             )
         before, truth = scored.split_last(horizon)
-        if not final_fit:  # the run holds out the horizon before the truth
-            trained = trained.split_last(horizon)[0]
+        trained = cut.split_last(horizon)[0]
+        if not final_fit:  # the run's validation part needs more than a horizon
             trained = trained.select(trained.lengths > horizon)
         result.append(Fold(trained, before, truth))
     return result
@@ -172,9 +172,8 @@ def run_data(
     data = instantiate(rnn_config(name, 0, "unused", overrides).data)
     horizon, season = data.horizon, data.season_length
     validating = part == "validation"
-    # validation: the fold's panel ends before the truth or with it, the run's own validation
-    # part, never trained on (data.final_fit=false); the test part is never read
-    extra = ["++data.final_fit=false", "++data.test_part=false"] if validating else []
+    # validation: the fold's panel ends before its truth; the test part is never read
+    extra = ["++data.test_part=false"] if validating else []
     rows, per_seed, per_seed_hybrid = {}, [[] for _ in range(seeds)], [[] for _ in range(seeds)]
     train_s, predict_s, sizes = [], [], []
     fold_list = folds(data.load_history(), horizon, part, windows, data.final_fit)

@@ -1,6 +1,6 @@
 """benchmarks/forecast.py's validation folds, checked without training: each fold's truth is
-the horizon after its history, the RNN's panel ends with that truth (kept as the run's own
-validation part, never trained on), and no fold reads the test part."""
+the horizon after its history, the RNN's panel ends before that truth (the run never sees
+it), and no fold reads the test part."""
 
 import importlib.util
 
@@ -22,7 +22,7 @@ def forecast_benchmark():
     return module
 
 
-def test_validation_folds_step_back_a_horizon_each_and_keep_the_truth_after_the_history(
+def test_validation_folds_step_back_a_horizon_each_and_train_on_what_precedes_the_truth(
     forecast_benchmark,
 ):
     # two series of 40 and 20 values, each value its own position: folds show what they hold
@@ -35,32 +35,30 @@ def test_validation_folds_step_back_a_horizon_each_and_keep_the_truth_after_the_
         # "b" has 14 values before fold 0's truth, 8 before fold 1's, 2 before fold 2's: the
         # RNN trains on it in every fold, it is scored in fold 0 only (less than two horizons)
         assert fold.train.ids.tolist() == ["a", "b"]
-        assert fold.train.lengths.tolist() == end.tolist()
+        assert fold.train.lengths.tolist() == (end - 6).tolist()  # nothing of the truth
         scored = [0, 1] if k == 0 else [0]
         assert fold.history.ids.tolist() == [["a", "b"][i] for i in scored]
         assert fold.history.lengths.tolist() == (end[scored] - 6).tolist()
         for i, first in zip(scored, (0.0, 100.0), strict=False):
             truth = fold.truth.series(i).tolist()
             assert truth == [first + t for t in range(int(end[i]) - 6, int(end[i]))]
-            # the RNN's panel is the history and then the truth: nothing after it
-            assert fold.train.series(i).tolist() == fold.history.series(i).tolist() + truth
+            # the RNN's panel is the history: every value before the truth, none after
+            assert fold.train.series(i).tolist() == fold.history.series(i).tolist()
 
 
-def test_without_final_fit_a_fold_trains_as_the_test_run_would_holding_out_a_horizon_more(
+def test_without_final_fit_a_fold_trains_on_series_that_have_a_validation_part(
     forecast_benchmark,
 ):
-    # data.final_fit=false: the test run never trains on its training part's last horizon,
-    # so a fold's RNN gets the values before the truth less one horizon (its validation part)
+    # data.final_fit=false: the run holds out the last horizon of its panel (the test run
+    # never trains on its training part's last horizon), so a series needs more than one
     history = Panel.from_arrays(["a", "b"], [torch.arange(40.0), torch.arange(100.0, 120.0)])
-    folds = forecast_benchmark.folds(history, 6, "validation", windows=2, final_fit=False)
-    first, second = folds
+    first, second, third = forecast_benchmark.folds(
+        history, 6, "validation", windows=3, final_fit=False
+    )
     assert first.train.lengths.tolist() == [34, 14]
-    assert first.train.series(1).tolist() == first.history.series(1).tolist()
-    # "b" (8 values before fold 1's truth) is trained on, not scored
     assert second.train.ids.tolist() == ["a", "b"] and second.history.ids.tolist() == ["a"]
     assert second.train.lengths.tolist() == [28, 8]
-    assert second.train.series(0).tolist() == list(range(28))
-    assert second.history.series(0).tolist() == list(range(28)) and second.truth.series(0)[0] == 28
+    assert third.train.ids.tolist() == ["a"]  # "b" has 2 values before fold 2's truth
     with pytest.raises(SystemExit, match="too few values to hold out a horizon"):
         forecast_benchmark.folds(
             Panel.from_arrays(["c"], [torch.arange(12.0)]), 6, "validation", 1, final_fit=False
