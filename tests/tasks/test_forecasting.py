@@ -2,6 +2,7 @@
 seasonal naive and logs its figures, intervals calibrated inside training."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
@@ -90,6 +91,30 @@ def test_the_single_series_recipe_beats_seasonal_naive_on_a_seasonal_series(conf
     metrics = zoo.train(cfg).metrics
     naive = seasonal_naive_figures(path, 12, 12)  # the trend: a season's rise, every step
     assert metrics["test/mase"] < 0.7 * naive["mase"], (metrics, naive)
+
+
+def test_a_network_trained_on_every_value_calibrates_on_its_shortest_series_too(config, tmp_path):
+    """data.final_fit=true: a refitted network calibrates the intervals; every series with a
+    training window before the calibration windows adds scores, the short ones too (they
+    err differently: leaving them out narrows the intervals)."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(24):  # 12 series of 34 values, 12 of 60 (the last 6 of each: its test part)
+        length = 34 if i < 12 else 60
+        values = 10 + i + np.sin(np.arange(length) * np.pi / 6) + rng.normal(0, 0.1, length)
+        rows += [(f"s{i}", t, v) for t, v in enumerate(values)]
+    path = tmp_path / "panel.csv"
+    pd.DataFrame(rows, columns=["unique_id", "ds", "y"]).to_csv(path, index=False)
+    cfg = config(
+        "model=rnn", "data=csv", f"data.path={path}", "data.horizon=6",
+        "data.season_length=12", "data.input_length=24", "data.final_fit=true",
+        "data.epoch_windows=null", "model.hidden_size=8", "model.ensemble_size=1",
+        "trainer.max_epochs=1", "callbacks=none", "logger=none", "test=false",
+    )  # fmt: skip
+    intervals = zoo.train(cfg).task.intervals
+    # three windows a series (50 scores a step over 24 series): a short series has 28 values
+    # before its test part, 12 + 6 for a training window and 6 + 2 for the windows
+    assert intervals is not None and intervals.calibration_size == 24 * 3
 
 
 def test_a_single_series_gets_intervals_from_rolling_windows_in_every_checkpoint(config):
