@@ -210,9 +210,9 @@ def test_the_run_config_names_every_preset_that_applied(config, overrides, recip
     ("overrides", "epochs"),
     [
         (["data.group=monthly"], 12),
-        (["data.group=quarterly"], 24),
+        (["data.group=quarterly"], 36),
         (["data.group=yearly"], 6),
-        (["data.group=other"], 24),
+        (["data.group=other"], 36),
         (["data.group=yearly", "trainer.max_epochs=9"], 9),  # the command line still wins
         (["data=csv", "recipe=rnn_m3"], 12),  # RNN("rnn_m3") on a panel of your own: monthly's
     ],
@@ -222,6 +222,7 @@ def test_the_m3_recipe_trains_each_group_its_own_epochs_on_the_whole_training_pa
 ):
     cfg = config("model=rnn", *overrides)
     assert cfg.trainer.max_epochs == epochs and cfg.data.final_fit is True
+    assert cfg.task.loss == "mase"  # every group: the loss weighs what MASE weighs
 
 
 @pytest.mark.parametrize("group", ["recipe", "experiment"])

@@ -76,3 +76,39 @@ def test_one_origin_is_the_plain_forward_pass():
     ones = torch.ones_like(long_x, dtype=torch.bool)
     z_k, _ = network.forecast_origins(long_x, ones, K)
     assert z_k.shape == (1, 5, K, H) and torch.isfinite(z_k).all()
+
+
+@pytest.mark.parametrize("loss", ["mae", "mase", "smape"])
+def test_every_loss_trains_forking_windows_each_origin_with_what_is_known_at_it(panel, loss):
+    """The forking loss is each valid origin's plain loss; "mase" divides every origin of a
+    window by the seasonal change of the window's first `input_length` values (known at
+    each origin), so a window's later values change no denominator."""
+    from zoo.tasks import ForecastingTask
+    from zoo.timeseries.metrics import window_seasonal_scale
+
+    torch.manual_seed(0)
+    kwargs = dict(horizon=H, input_length=L, season_length=1, hidden_size=8)
+    task = ForecastingTask("rnn", kwargs, loss=loss)
+    windows = PanelWindows(panel, L, H, torch.tensor([2, 2, 2]), panel.lengths - H, origins=K)
+    batch = windows.__getitems__(list(range(len(windows))))
+    assert not batch["origin_mask"].all()  # some origins lie past a series' range
+    z, (level, _) = task.model.forecast_origins(batch["x"], batch["mask"], K)
+    forecast = level.unsqueeze(-1) * z.exp()  # log scaling: the forecasts in the units
+    y = batch["y"]
+    if loss == "mae":
+        errors = (z - (y / level.unsqueeze(-1)).log()).abs()
+    elif loss == "smape":
+        errors = 2 * (forecast - y).abs() / (forecast.abs() + y.abs())
+    else:
+        known = window_seasonal_scale(batch["x"][:, :L], batch["mask"][:, :L], 1)
+        errors = (forecast - y).abs() / known.view(1, -1, 1, 1)
+    valid = batch["origin_mask"].unsqueeze(-1).expand_as(errors[0])
+    expected = errors[0][valid].mean()
+    torch.testing.assert_close(task.forking_loss(batch), expected, rtol=1e-5, atol=0)
+    if loss == "mase":  # only the first L values set the denominator
+        changed = {**batch, "x": batch["x"].clone()}
+        changed["x"][:, L:] *= 5
+        z2, (level2, _) = task.model.forecast_origins(changed["x"], changed["mask"], K)
+        torch.testing.assert_close(level2, level)
+        errors2 = (level.unsqueeze(-1) * z2.exp() - y).abs() / known.view(1, -1, 1, 1)
+        torch.testing.assert_close(task.forking_loss(changed), errors2[0][valid].mean())

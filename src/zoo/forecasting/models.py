@@ -99,7 +99,8 @@ class RNN:
         linear: add a linear autoregression on each window's scaled values to each
             network's forecast (LSTNet's highway: `zoo.models.GlobalRNN`'s `linear`).
         input_length: values each forecast reads (None: the data decides).
-        loss: the training loss (`zoo.tasks.ForecastingTask`'s default: mae).
+        loss: the training loss: mae, mse or huber in each window's scaled space, mase
+            or smape in the series' units (`zoo.tasks.ForecastingTask`).
         lr: the learning rate.
         max_epochs: the most epochs trained.
         epoch_windows: windows an epoch draws (None: every window once).

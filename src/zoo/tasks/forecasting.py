@@ -21,9 +21,9 @@ from zoo.timeseries.intervals import (
 )
 from zoo.timeseries.metrics import (
     TOTALS,
+    absolute_ratios,
     panel_figures,
     panel_totals,
-    smape,
     window_seasonal_scale,
 )
 
@@ -50,7 +50,9 @@ class ForecastingTask(ZooTask):
     Args:
         model_name: The network's registry name (`"rnn"`).
         model_kwargs: Its constructor's arguments.
-        loss: In the scaled space: `"mae"`, `"mse"`, `"huber"`, `"mase"` or `"smape"`.
+        loss: `"mae"`, `"mse"` or `"huber"` in the scaled space; `"mase"` (each window's
+            error over its inputs' mean seasonal change, what MASE weighs) or `"smape"` in
+            the series' units.
         optimizer: `"sgd"`, `"adam"` or `"adamw"`.
         lr: The (peak) learning rate.
         weight_decay: Weight decay.
@@ -141,37 +143,45 @@ class ForecastingTask(ZooTask):
         return loss, forecast
 
     def loss(self, z: torch.Tensor, scale: tuple, batch: dict) -> torch.Tensor:
-        """The training loss of (members, B, horizon) scaled forecasts.
+        """The training loss of (members, B, horizon) scaled forecasts: the mean of
+        `errors`."""
+        return self.errors(z, scale, batch["y"], batch["x"], batch["mask"]).mean()
 
-        mae/mse/huber compare them with the targets in the scaled space; "mase" compares
-        forecasts and targets in the series' units, each window's error divided by its
-        inputs' mean seasonal change; "smape" is the symmetric percentage error.
+    def errors(
+        self, z: torch.Tensor, scale: tuple, y: torch.Tensor, x: torch.Tensor, mask: torch.Tensor
+    ) -> torch.Tensor:
+        """Each forecast value's loss, (members, B, ...) as `z`, the scaled forecasts.
+
+        mae/mse/huber compare them with the targets `y` (B, ...) in the scaled space;
+        "mase" compares forecasts and targets in the series' units, each window's error
+        divided by the mean seasonal change of its inputs `x` (B, input_length) with their
+        `mask` (what MASE weighs: a smooth series' error counts more than a noisy one's);
+        "smape" is the symmetric percentage error (0-2). `scale` is the (level, spread)
+        pair of each window, each (B, 1).
         """
         name = self.hparams.loss
+        extra = (1,) * (z.dim() - 3)  # the origins' dimension, if any
+        scale = tuple(s.float().view(-1, 1, *extra) for s in scale)
         if name in SCALED_LOSSES:
-            target = self.model.scale_targets(batch["y"], scale).expand_as(z)
-            return SCALED_LOSSES[name](z, target.float())
-        forecast = self.model.unscale_values(z, *(s.float() for s in scale))
-        y = batch["y"].float()
+            target = self.model.scale_targets(y.float(), scale).expand_as(z)
+            return SCALED_LOSSES[name](z.float(), target, reduction="none")
+        forecast = self.model.unscale_values(z.float(), *scale)
+        y = y.float().expand_as(forecast)
         if name == "smape":
-            return smape(forecast, y.expand_as(forecast)).mean() / 100
-        season = self.model.season_length
-        denominator = window_seasonal_scale(batch["x"].float(), batch["mask"], season)
-        return ((forecast - y).abs() / denominator.view(1, -1, 1)).mean()
+            return 2 * absolute_ratios(forecast, y)
+        denominator = window_seasonal_scale(x.float(), mask, self.model.season_length)
+        return (forecast - y).abs() / denominator.view(1, -1, 1, *extra)
 
     def forking_loss(self, batch: dict) -> torch.Tensor:
-        """The scaled loss of every origin of forking-sequence windows (`PanelWindows` with
-        `origins` > 1), over the origins within each series' range."""
-        name = self.hparams.loss
-        if name not in SCALED_LOSSES:
-            raise ConfigError(
-                f"task.loss={name} is not available with data.origins > 1; use one of: "
-                f"{', '.join(SCALED_LOSSES)}"
-            )
+        """The loss of every origin of forking-sequence windows (`PanelWindows` with
+        `origins` > 1), over the origins within each series' range. A window's scale and
+        its "mase" denominator come from its first `input_length` values, known at every
+        origin."""
         valid = batch["origin_mask"]  # (B, origins)
-        z, scale = self.model.forecast_origins(batch["x"], batch["mask"], valid.shape[1])
-        target = self.model.scale_targets(batch["y"], tuple(s.unsqueeze(-1) for s in scale))
-        errors = SCALED_LOSSES[name](z.float(), target.float().expand_as(z), reduction="none")
+        x, mask = batch["x"], batch["mask"]
+        z, scale = self.model.forecast_origins(x, mask, valid.shape[1])
+        known = self.model.input_length
+        errors = self.errors(z, scale, batch["y"], x[:, :known], mask[:, :known])
         weights = valid.to(errors.dtype).unsqueeze(-1).expand_as(errors)
         return (errors * weights).sum() / weights.sum().clamp_min(1)
 

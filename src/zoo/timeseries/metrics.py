@@ -16,10 +16,14 @@ def smape(forecast: torch.Tensor, truth: torch.Tensor) -> torch.Tensor:
 
     A step where truth and forecast are both 0 is a perfect forecast and counts as 0.
     """
+    return 200 * absolute_ratios(forecast, truth).mean(dim=-1)
+
+
+def absolute_ratios(forecast: torch.Tensor, truth: torch.Tensor) -> torch.Tensor:
+    """|y - f| / (|y| + |f|) at each step (0 where both are 0): sMAPE's terms, over 200."""
     error = (forecast - truth).abs()
     denominator = forecast.abs() + truth.abs()
-    ratio = torch.where(denominator > 0, error / denominator, torch.zeros_like(error))
-    return 200 * ratio.mean(dim=-1)
+    return torch.where(denominator > 0, error / denominator, torch.zeros_like(error))
 
 
 def mape(forecast: torch.Tensor, truth: torch.Tensor) -> torch.Tensor:
