@@ -148,13 +148,13 @@ def folds(
     for k in range(windows):
         cut = history.select(history.lengths > (k + 1) * horizon)
         cut = cut.split_last(k * horizon)[0] if k else cut
-        scored = cut.select(cut.lengths - horizon >= least)  # fold 0: every series
-        if len(scored) == 0:
+        trained, truth = cut.split_last(horizon)
+        scored = trained.lengths >= least  # fold 0: every series
+        if not scored.any():
             raise SystemExit(
                 f"--windows {windows}: fold {k + 1}: no series is long enough; ask for fewer"
             )
-        before, truth = scored.split_last(horizon)
-        trained = cut.split_last(horizon)[0]
+        before, truth = trained.select(scored), truth.select(scored)
         if not final_fit:  # the run's validation part needs more than a horizon
             trained = trained.select(trained.lengths > horizon)
         result.append(Fold(trained, before, truth))

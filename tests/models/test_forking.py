@@ -5,7 +5,9 @@ import pytest
 import torch
 
 from zoo.models import GlobalRNN
+from zoo.tasks import ForecastingTask
 from zoo.timeseries import Panel
+from zoo.timeseries.metrics import window_seasonal_scale
 from zoo.timeseries.windows import PanelWindows
 
 L, H, K = 6, 3, 4  # input length, horizon, origins per window
@@ -83,9 +85,6 @@ def test_every_loss_trains_forking_windows_each_origin_with_what_is_known_at_it(
     """The forking loss is each valid origin's plain loss; "mase" divides every origin of a
     window by the seasonal change of the window's first `input_length` values (known at
     each origin), so a window's later values change no denominator."""
-    from zoo.tasks import ForecastingTask
-    from zoo.timeseries.metrics import window_seasonal_scale
-
     torch.manual_seed(0)
     kwargs = dict(horizon=H, input_length=L, season_length=1, hidden_size=8)
     task = ForecastingTask("rnn", kwargs, loss=loss)
