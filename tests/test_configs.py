@@ -223,6 +223,7 @@ def test_the_m3_recipe_trains_each_group_its_own_epochs_on_the_whole_training_pa
     cfg = config("model=rnn", *overrides)
     assert cfg.trainer.max_epochs == epochs and cfg.data.final_fit is True
     assert cfg.task.loss == "mase"  # every group: the loss weighs what MASE weighs
+    assert cfg.data.recent_horizons == 4  # every group: each series' last four horizons
 
 
 @pytest.mark.parametrize("group", ["recipe", "experiment"])

@@ -70,6 +70,24 @@ def test_final_fit_trains_up_to_the_test_part_and_has_no_validation(two_ramps):
     assert all_batches(data.train_set)["y"].max() == 1140 and data.val_dataloader() == []
 
 
+@pytest.mark.parametrize("origins", [1, 2])
+def test_recent_horizons_keeps_each_series_last_cutoffs_and_nothing_past_them(two_ramps, origins):
+    """N-BEATS's history limit: with recent_horizons=2 (horizon 3) each series trains on
+    its last 6 cutoffs only, b's shorter history as much as a's longer one, and still no
+    value of the validation part is a target."""
+    data = ramp_module(two_ramps, recent_horizons=2, origins=origins)
+    data.setup("fit")
+    train = all_batches(data.train_set)
+    for series, last_target in ((0, 23), (1, 1110)):
+        mine = train["series"] == series
+        valid = train["origin_mask"][mine] if origins > 1 else torch.ones(int(mine.sum()), 1)
+        targets = train["y"][mine].reshape(len(valid), -1, 3)[valid.bool()]
+        firsts = sorted(targets[:, 0].tolist())  # a ramp's first target names its cutoff
+        step = 1 if series == 0 else 10
+        assert firsts == [last_target - step * (2 + k) for k in range(5, -1, -1)]
+        assert targets.max() == last_target  # the validation part is never a target
+
+
 BAD_INPUTS = {
     "duplicate": ("a,1,1\na,1,2\na,2,3\n", r"repeat a \(series, time\) pair, at data rows 1, 2"),
     "text": ("a,1,1\na,2,lots\na,3,3\n", r"column 'y' .* not numeric: data row 2 .*'lots'"),

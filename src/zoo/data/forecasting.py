@@ -73,6 +73,9 @@ class PanelDataModule(InMemoryDataModule):
             panel's windows repeated first; None: every window once).
         origins: Forecast origins per training window (forking sequences: one pass of the
             network trains this many consecutive cutoffs; `zoo.timeseries.windows`).
+        recent_horizons: Training cutoffs only within each series' last this many
+            horizons (N-BEATS's history limit L_H: a long series then weighs in training
+            no more than a short one, and its distant past not at all; None: every cutoff).
         batch_size: Windows per batch.
         seed: Seeds the batch order.
         num_workers: DataLoader worker processes.
@@ -101,6 +104,7 @@ class PanelDataModule(InMemoryDataModule):
         "test_part": bool,
         "epoch_windows": (Interval(int, 1, None), None),
         "origins": Interval(int, 1, None),
+        "recent_horizons": (Interval(int, 1, None), None),
     }
 
     def __init__(
@@ -121,6 +125,7 @@ class PanelDataModule(InMemoryDataModule):
         test_part: bool = True,
         epoch_windows: int | None = None,
         origins: int = 1,
+        recent_horizons: int | None = None,
         batch_size: int = 256,
         seed: int = 0,
         num_workers: int = 0,
@@ -169,6 +174,7 @@ class PanelDataModule(InMemoryDataModule):
         self.test_part = test_part
         self.epoch_windows = epoch_windows
         self.origins = origins
+        self.recent_horizons = recent_horizons
         self.history: Panel | None = None
 
     @classmethod
@@ -284,12 +290,16 @@ class PanelDataModule(InMemoryDataModule):
 
     def _training_windows(self, fit_part: Panel) -> PanelWindows:
         H = self.horizon
+        last_cutoff = fit_part.lengths - H
+        first_cutoff = torch.full_like(fit_part.lengths, self.min_input_length)
+        if self.recent_horizons:  # the last recent_horizons * H cutoffs of each series
+            first_cutoff = first_cutoff.maximum(last_cutoff - self.recent_horizons * H + 1)
         windows = PanelWindows(
             fit_part,
             self.input_length,
             H,
-            first_cutoff=torch.full_like(fit_part.lengths, self.min_input_length),
-            last_cutoff=fit_part.lengths - H,
+            first_cutoff=first_cutoff,
+            last_cutoff=last_cutoff,
             origins=self.origins,
         )
         if self.epoch_windows and windows.windows:  # exactly that many windows an epoch:
@@ -365,6 +375,7 @@ class PanelDataModule(InMemoryDataModule):
             "test_part": self.test_part,
             "epoch_windows": self.epoch_windows,
             "origins": self.origins,
+            "recent_horizons": self.recent_horizons,
             "batch_size": self.batch_size,
             "seed": self.seed,
             "num_workers": self.num_workers,

