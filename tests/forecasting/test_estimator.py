@@ -207,6 +207,9 @@ def test_the_m3_recipe_trains_forking_windows_and_learns_what_seasonal_naive_mis
     rnn = RNN("rnn_m3", hidden_size=16, ensemble_size=1, max_epochs=8, epoch_windows=2048)
     cfg = rnn.config(horizon=6, season_length=12, levels=[], output_dir=tmp_path / "run")
     assert (cfg.data.origins, cfg.model.recurrent_length, cfg.data.input_length) == (4, 16, 108)
+    assert cfg.data.recent_horizons == 4  # each series' latest 24 origins here
+    mine = RNN("rnn_m3", recent_horizons=2).config(6, 12, [], tmp_path / "mine")
+    assert mine.data.recent_horizons == 2
     fc = Forecaster([rnn, SeasonalNaive()], h=6).fit(history)
     assert fc.networks_["rnn"].network.recurrent_length == 16
     forecast = fc.predict().merge(future, on=["unique_id", "ds"])

@@ -104,6 +104,8 @@ class RNN:
         lr: the learning rate.
         max_epochs: the most epochs trained.
         epoch_windows: windows an epoch draws (None: every window once).
+        recent_horizons: train each series on its latest `recent_horizons * h` forecast
+            origins only (N-BEATS's history limit; `"rnn_m3"`: 4, the others: every one).
         batch_size: windows per step.
         precision: the trainer's precision (e.g. "32-true", "auto").
         seed: the run's seed.
@@ -129,6 +131,7 @@ class RNN:
         "lr": "task.lr",
         "max_epochs": "trainer.max_epochs",
         "epoch_windows": "data.epoch_windows",
+        "recent_horizons": "data.recent_horizons",
         "batch_size": "data.batch_size",
         "precision": "trainer.precision",
         "seed": "seed",
@@ -159,6 +162,7 @@ class RNN:
         lr: float | None = None,
         max_epochs: int | None = None,
         epoch_windows: int | None = None,
+        recent_horizons: int | None = None,
         batch_size: int | None = None,
         precision: str | None = None,
         seed: int = 0,
@@ -172,6 +176,7 @@ class RNN:
         self.recurrent_length, self.linear = recurrent_length, linear
         self.loss, self.lr, self.max_epochs = loss, lr, max_epochs
         self.epoch_windows, self.batch_size, self.precision = epoch_windows, batch_size, precision
+        self.recent_horizons = recent_horizons
         self.seed, self.output_dir, self.quiet, self.alias = seed, output_dir, quiet, alias
 
     def get_params(self) -> dict:
