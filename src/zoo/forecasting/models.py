@@ -84,7 +84,7 @@ class RNN:
             GRUs, epochs of 20,000 windows on any panel, at most 22, early stopping, the best
             epoch's weights kept), `"rnn_m3"` (the M3 recipe: windows of 108 values whose
             last 16 the GRUs read, four forecast origins a training window, each series'
-            origins in its last four horizons, twelve epochs, the last weights kept) or
+            latest 4 x h origins only, twelve epochs, the last weights kept) or
             `"rnn_single_series"` (one series: a GRU with a linear autoregression beside it,
             20 epochs of its windows, the last weights kept; the recipe of `zoo train
             model=rnn data=co2`).
