@@ -210,6 +210,12 @@ def test_the_m3_recipe_trains_forking_windows_and_learns_what_seasonal_naive_mis
     assert cfg.data.recent_horizons == 4  # each series' latest 24 origins here
     mine = RNN("rnn_m3", recent_horizons=2).config(6, 12, [], tmp_path / "mine")
     assert mine.data.recent_horizons == 2
+    unlimited = RNN("rnn_m3", recent_horizons="all", recurrent_length="all", epoch_windows="all")
+    every = unlimited.config(6, 12, [], tmp_path / "every")  # "all": no limit, not the recipe's
+    assert (every.data.recent_horizons, every.model.recurrent_length) == (None, None)
+    assert every.data.epoch_windows is None
+    assert RNN(epoch_windows="all").config(6, 12, [], tmp_path / "csv").data.epoch_windows is None
+    assert RNN().config(6, 12, [], tmp_path / "csv").data.epoch_windows == 20000
     fc = Forecaster([rnn, SeasonalNaive()], h=6).fit(history)
     assert fc.networks_["rnn"].network.recurrent_length == 16
     forecast = fc.predict().merge(future, on=["unique_id", "ds"])

@@ -82,3 +82,13 @@ def test_the_cell_reads_only_the_last_recurrent_length_values(origins):
     z, _ = whole.forecast_origins(x, mask, origins)
     z_changed, _ = whole.forecast_origins(changed, mask, origins)
     assert not torch.allclose(z_changed, z)
+
+
+def test_a_recurrence_longer_than_the_window_is_refused_with_the_keys_to_change():
+    """The cell cannot read more values than the window holds: zoo's one-line error names
+    both keys (the length was cut to the window's silently before)."""
+    with pytest.raises(zoo.ConfigError, match=r"model 'rnn': recurrent_length \(16\) is longer"):
+        zoo.models.create_model("rnn", horizon=3, input_length=12, recurrent_length=16)
+    with pytest.raises(ValueError, match=r"raise data.input_length"):
+        GlobalRNN(horizon=3, input_length=12, recurrent_length=13)
+    assert GlobalRNN(horizon=3, input_length=12, recurrent_length=12).recurrent_length == 12

@@ -12,6 +12,7 @@ import logging
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from torch import nn
 
@@ -94,8 +95,8 @@ class RNN:
         num_layers: recurrent layers.
         dropout: dropout between recurrent layers.
         ensemble_size: networks trained side by side (the forecast is their median).
-        recurrent_length: the last values of each window the cell reads (None: all of
-            them; the scale and season still come from the whole window).
+        recurrent_length: the last values of each window the cell reads (`"all"`: the
+            whole window; the scale and season still come from the whole window).
         linear: add a linear autoregression on each window's scaled values to each
             network's forecast (LSTNet's highway: `zoo.models.GlobalRNN`'s `linear`).
         input_length: values each forecast reads (None: the data decides).
@@ -103,9 +104,11 @@ class RNN:
             or smape in the series' units (`zoo.tasks.ForecastingTask`).
         lr: the learning rate.
         max_epochs: the most epochs trained.
-        epoch_windows: windows an epoch draws (None: every window once).
+        epoch_windows: windows an epoch draws (`"all"`: every window once; `"rnn_csv"`:
+            20,000).
         recent_horizons: train each series on its latest `recent_horizons * h` forecast
-            origins only (N-BEATS's history limit; `"rnn_m3"`: 4, the others: every one).
+            origins only (N-BEATS's history limit; `"rnn_m3"`: 4; `"all"`: every origin,
+            the other recipes' way).
         batch_size: windows per step.
         precision: the trainer's precision (e.g. "32-true", "auto").
         seed: the run's seed.
@@ -136,6 +139,8 @@ class RNN:
         "precision": "trainer.precision",
         "seed": "seed",
     }
+    NO_LIMIT = "all"  # for the settings below: the config's None (no limit), not the recipe's
+    LIMITS = ("recurrent_length", "epoch_windows", "recent_horizons")
     NETWORK_SETTINGS = (
         "cell",
         "hidden_size",
@@ -155,14 +160,14 @@ class RNN:
         num_layers: int | None = None,
         dropout: float | None = None,
         ensemble_size: int | None = None,
-        recurrent_length: int | None = None,
+        recurrent_length: int | Literal["all"] | None = None,
         linear: bool | None = None,
         input_length: int | None = None,
         loss: str | None = None,
         lr: float | None = None,
         max_epochs: int | None = None,
-        epoch_windows: int | None = None,
-        recent_horizons: int | None = None,
+        epoch_windows: int | Literal["all"] | None = None,
+        recent_horizons: int | Literal["all"] | None = None,
         batch_size: int | None = None,
         precision: str | None = None,
         seed: int = 0,
@@ -207,6 +212,10 @@ class RNN:
             raise ConfigError(f"RNN recipe must be one of {RECIPES}, not {self.recipe!r}")
         cfg = compose_config(CONF_DIR, ["model=rnn", "data=csv", f"recipe={self.recipe}"])
         values = {key: getattr(self, name) for name, key in self.SETTINGS.items()}
+        unlimited = {
+            self.SETTINGS[name] for name in self.LIMITS if getattr(self, name) == self.NO_LIMIT
+        }
+        values |= dict.fromkeys(unlimited)
         values |= {
             "data.horizon": horizon,
             "data.season_length": season_length,
@@ -219,7 +228,7 @@ class RNN:
         if self.output_dir is None:
             values["logger"] = None  # nothing is kept, so no TensorBoard files either
         for key, value in values.items():
-            if value is not None or key == "logger":
+            if value is not None or key == "logger" or key in unlimited:
                 OmegaConf.update(cfg, key, value, merge=False)
         return cfg
 

@@ -100,8 +100,9 @@ class GlobalRNN(nn.Module):
             (the ES-RNN's cell read 12 months of a series deseasonalised over its history).
 
     Raises:
-        ValueError: If `cell`, `scaling` or `baseline` is not one of its choices, or the
-            seasonal baseline has fewer inputs than a season.
+        ValueError: If `cell`, `scaling` or `baseline` is not one of its choices, the
+            seasonal baseline has fewer inputs than a season, or `recurrent_length` is
+            longer than `input_length`.
     """
 
     parameter_constraints = {  # its settings (zoo.constraints); the data gives the sizes
@@ -147,6 +148,12 @@ class GlobalRNN(nn.Module):
                 f"baseline='seasonal' repeats the last season: input_length ({input_length}) "
                 f"must be at least season_length ({season_length})"
             )
+        if recurrent_length is not None and recurrent_length > input_length:
+            raise ValueError(
+                f"recurrent_length ({recurrent_length}) is longer than the window it reads: "
+                f"input_length ({input_length}); lower model.recurrent_length or raise "
+                "data.input_length"
+            )
         self.horizon = horizon
         self.input_length = input_length
         self.season_length = season_length
@@ -154,7 +161,7 @@ class GlobalRNN(nn.Module):
         self.baseline_kind = baseline
         self.min_input_length = min_input_length
         self.deseasonalize = deseasonalize
-        self.recurrent_length = min(recurrent_length or input_length, input_length)
+        self.recurrent_length = recurrent_length or input_length
         self.members = nn.ModuleList(
             RecurrentMember(
                 cell,
