@@ -3,7 +3,7 @@ noise, and the rolling test windows of the four statsmodels series.
 
     python benchmarks/intervals.py [--parts synthetic,series] [--max-epochs 6
         --ensemble-size 1 --epoch-windows 5000] [--series co2,elec_equip,elnino,sunspots]
-        [--windows 6] [--seed 0]
+        [--windows 6] [--seed 0] [--part test|validation]
 
 synthetic: a single positive monthly series (level 50, a season of 12, a slow trend,
 Gaussian noise of s.d. 2) of 1,200 values: `Forecaster([RNN(...)])` fits the first 600 (its
@@ -20,6 +20,9 @@ season; what `zoo train model=rnn data=<name>` trains) fits all but the last
 after all it trained on (`Forecaster.backtest`). Prints each series' coverage and the
 pooled coverage over every forecast value of the four, with the MASE of those windows
 against seasonal naive's on the same windows (the backtest's summary: one code for both).
+`--part validation` (for choosing how intervals are made) does the same on each series
+less those last `horizon + windows - 1` values: windows that end where the test windows'
+values begin, so the test windows are never read.
 """
 
 import argparse
@@ -91,6 +94,8 @@ def rolling_series(args) -> None:
     for name in args.series.split(","):
         df, data = statsmodels_series(name)
         H, m = data["horizon"], data["season_length"]
+        if args.part == "validation":  # the test windows' values are never read
+            df = df.iloc[: len(df) - (H + args.windows - 1)]
         fitted = df.iloc[: len(df) - (H + args.windows - 1)]
         rnn = RNN("rnn_single_series", input_length=data["input_length"], seed=args.seed)
         start = time.perf_counter()
@@ -104,7 +109,8 @@ def rolling_series(args) -> None:
         rnn_row = result.summary.loc["rnn"]
         rows.append((name, fit_s, rnn_row, naive.summary.loc["SeasonalNaive", "mase"]))
         frames.append(result.frame)
-    print(f"series: the last {args.windows} windows of each, one step apart, seed {args.seed}")
+    which = "last" if args.part == "test" else "validation"
+    print(f"series: the {which} {args.windows} windows of each, one step apart, seed {args.seed}")
     print("| series | fit s | 80% coverage | 95% coverage | RNN MASE | seasonal naive MASE |")
     print("|---|---|---|---|---|---|")
     for name, fit_s, row, naive_mase in rows:
@@ -130,6 +136,12 @@ def main() -> None:
     parser.add_argument("--series", default="co2,elec_equip,elnino,sunspots")
     parser.add_argument("--windows", type=int, default=6)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--part",
+        choices=["test", "validation"],
+        default="test",
+        help="series: the last windows, or those before them (validation)",
+    )
     args = parser.parse_args()
     print(f"CPU: {cpu_name()}; torch {torch.__version__}")
     parts = args.parts.split(",")
