@@ -47,10 +47,14 @@ def test_forking_windows_hold_each_origin_s_targets_and_nothing_past_the_cutoffs
     assert len(seen) == plain.windows == int(batch["origin_mask"].sum())
 
 
-def test_an_origin_s_forecast_reads_nothing_after_it():
-    """Changing the values at and after origin j changes no forecast of origins before j."""
+@pytest.mark.parametrize("baseline", ["none", "drift"])
+def test_an_origin_s_forecast_reads_nothing_after_it(baseline):
+    """Changing the values at and after origin j changes no forecast of origins before j
+    (the drift's slope too is each origin's own window's)."""
     torch.manual_seed(0)
-    network = GlobalRNN(horizon=H, input_length=12, season_length=4, hidden_size=8)
+    network = GlobalRNN(
+        horizon=H, input_length=12, season_length=4, hidden_size=8, baseline=baseline
+    )
     span = 12 + K - 1
     x = 10 + torch.rand(5, span) + torch.sin(torch.arange(span) * 1.57)
     mask = torch.ones_like(x, dtype=torch.bool)

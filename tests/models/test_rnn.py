@@ -92,3 +92,20 @@ def test_a_recurrence_longer_than_the_window_is_refused_with_the_keys_to_change(
     with pytest.raises(ValueError, match=r"raise data.input_length"):
         GlobalRNN(horizon=3, input_length=12, recurrent_length=13)
     assert GlobalRNN(horizon=3, input_length=12, recurrent_length=12).recurrent_length == 12
+
+
+def test_the_drift_baseline_starts_at_the_level_plus_half_the_windows_slope():
+    """baseline="drift": before training (its head starts at zero) the network forecasts the
+    window's level, the mean of its last season, plus half its least-squares slope a step,
+    counted from that season's middle (the Theta method's drift): on a straight line of
+    slope 2, the level plus 1 a step; with log scaling, on a growth of 10% a step, 5%."""
+    line = 5 + 2 * torch.arange(12.0).unsqueeze(0)
+    network = GlobalRNN(horizon=3, input_length=12, season_length=4, scaling="standard",
+                        baseline="drift", deseasonalize=False, hidden_size=4).eval()  # fmt: skip
+    level = line[0, -4:].mean()  # at step 9.5; the forecast steps are 12, 13, 14
+    expected = level + torch.tensor([2.5, 3.5, 4.5])
+    torch.testing.assert_close(network(line)[0], expected, rtol=0, atol=1e-4)
+    growth = torch.exp(0.1 * torch.arange(12.0)).unsqueeze(0)
+    network = GlobalRNN(horizon=3, input_length=12, baseline="drift", hidden_size=4).eval()
+    expected = growth[0, -1] * torch.exp(0.05 * torch.arange(1.0, 4.0))
+    torch.testing.assert_close(network(growth)[0], expected, rtol=1e-5, atol=0)

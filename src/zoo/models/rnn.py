@@ -20,7 +20,7 @@ from zoo.timeseries.scaling import (
 from zoo.transforms import SeriesWindow
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
-BASELINES = ("none", "last", "seasonal")
+BASELINES = ("none", "last", "seasonal", "drift")
 
 
 class GlobalRNN_Weights(WeightsEnum):
@@ -64,8 +64,10 @@ class GlobalRNN(nn.Module):
 
     Each step feeds the cell (z_t, observed_t): windows of short series are left-padded and
     the mask tells the cell which inputs are padding. The network's output is a correction
-    to a baseline in z: none, the last value, or the last observed season repeated. Windows
-    with fewer than `min_input_length` observed values get the seasonal-naive forecast.
+    to a baseline in z: none (the window's level), the last value, the last observed season
+    repeated, or the level plus half the window's least-squares slope a step (the Theta
+    method's drift: a trend the cell corrects rather than learns). Windows with fewer than
+    `min_input_length` observed values get the seasonal-naive forecast.
 
     `linear=True` adds a linear autoregression on the scaled inputs to each network's
     output (LSTNet's "highway"): trends and seasons it extrapolates linearly, the cell
@@ -86,8 +88,9 @@ class GlobalRNN(nn.Module):
         num_layers: Stacked recurrent layers.
         dropout: Dropout between recurrent layers.
         scaling: `"log"` for positive series, `"standard"` for any sign.
-        baseline: What the network corrects, in the scaled space: `"none"`, the
-            `"last"` value or the last season repeated (`"seasonal"`).
+        baseline: What the network corrects, in the scaled space: `"none"` (the
+            window's level), the `"last"` value, the last season repeated (`"seasonal"`)
+            or the level plus half the window's least-squares slope a step (`"drift"`).
         min_input_length: Observed values a window needs; windows with fewer get the
             seasonal-naive forecast.
         ensemble_size: Networks trained side by side; the forecast is their median.
@@ -128,7 +131,7 @@ class GlobalRNN(nn.Module):
         num_layers: int = 1,
         dropout: float = 0.0,
         scaling: Literal["log", "standard"] = "log",
-        baseline: Literal["none", "last", "seasonal"] = "none",
+        baseline: Literal["none", "last", "seasonal", "drift"] = "none",
         min_input_length: int = 1,
         ensemble_size: int = 1,
         linear: bool = False,
@@ -241,7 +244,8 @@ class GlobalRNN(nn.Module):
                 season_out = origin_windows(season, H, origins)
             # each origin's window of L values
             z_windows = origin_windows(z, L, origins)
-            if self.baseline_kind == "none":  # each origin's own level, in origin 0's scale
+            if self.baseline_kind in ("none", "drift"):  # each origin's own level, in
+                # origin 0's scale
                 if origins == 1:
                     anchor = torch.zeros_like(level).unsqueeze(-1)
                 else:
@@ -251,6 +255,11 @@ class GlobalRNN(nn.Module):
                     )
                     anchor = self.scale_values(levels.view(-1, origins), level, spread)
                     anchor = anchor.unsqueeze(-1)  # (B, origins, 1)
+                if self.baseline_kind == "drift":  # steps from the last season's middle,
+                    # where its mean, the level, lies
+                    slope = window_slope(z_windows, origin_windows(mask, L, origins))
+                    steps = torch.arange(1, H + 1, device=z.device, dtype=z.dtype) + (m - 1) / 2
+                    anchor = anchor + 0.5 * slope.unsqueeze(-1) * steps  # (B, origins, H)
             else:
                 lag = m if self.baseline_kind == "seasonal" else 1
                 mask_windows = origin_windows(mask, L, origins)
@@ -310,6 +319,20 @@ def origin_windows(values: torch.Tensor, size: int, origins: int) -> torch.Tenso
     """(B, origins, size): the `size` consecutive values of (B, size + origins - 1) `values`
     starting at each step; one origin without `unfold`, which export traces."""
     return values.unsqueeze(1) if origins == 1 else values.unfold(1, size, 1)
+
+
+def window_slope(z: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """The least-squares slope a step of each window's observed values: (..., L) values and
+    their observed flags -> (...); 0 with fewer than two observed."""
+    weight = mask.to(z.dtype)
+    count = weight.sum(-1, keepdim=True).clamp(min=1)
+    t = torch.arange(z.shape[-1], device=z.device, dtype=z.dtype)
+    t_mean = (t * weight).sum(-1, keepdim=True) / count
+    z_mean = (z * weight).sum(-1, keepdim=True) / count
+    centred = (t - t_mean) * weight
+    spread = (centred * (t - t_mean)).sum(-1)
+    slope = (centred * (z - z_mean)).sum(-1) / spread.clamp(min=1e-12)
+    return torch.where(spread > 0, slope, torch.zeros_like(slope))
 
 
 class RecurrentMember(nn.Module):
