@@ -29,7 +29,9 @@ horizon of values is a small sample for one series. Fold 0 scores every series, 
 fold those with two horizons of history before its truth (or as much as fold 0's shortest,
 if less: M3 yearly's shortest series have room for one fold, so its later folds score fewer
 series; each fold's RNN trains on every series with values before its truth); a fold weighs
-in the means as many series as it scores.
+in the means as many series as it scores. With more than one fold, each fold's MASE is
+printed too (the RNN's the mean over seeds): a mean over folds can hide folds that
+disagree.
 --part test (the final scoring): the history is the whole training part and the truth the
 official test part, read once, here, after all training is done.
 """
@@ -214,6 +216,10 @@ def run_data(
             per_seed_hybrid[seed].append(figures(hybrid(run["forecast"], theta), truth, scale))
         train_s += [run["train_s"] for run in runs]
         predict_s += [run["predict_s"] for run in runs]
+        if validating and windows > 1:  # each fold's own figures: how much they differ
+            rnn_mase = np.mean([seed_folds[-1]["mase"] for seed_folds in per_seed])
+            shown = ", ".join(f"{m} {r[-1]['mase']:.3f}" for m, r in rows.items())
+            print(f"  {name}{fold_named}: MASE {shown}, zoo RNN {rnn_mase:.3f}", flush=True)
 
     table = [
         {"data": name, "method": method, "train_s": 0.0} | mean_over(fold_rows, sizes)

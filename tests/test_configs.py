@@ -207,21 +207,22 @@ def test_the_run_config_names_every_preset_that_applied(config, overrides, recip
 
 
 @pytest.mark.parametrize(
-    ("overrides", "epochs"),
+    ("overrides", "epochs", "baseline"),
     [
-        (["data.group=monthly"], 12),
-        (["data.group=quarterly"], 36),
-        (["data.group=yearly"], 6),
-        (["data.group=other"], 36),
-        (["data.group=yearly", "trainer.max_epochs=9"], 9),  # the command line still wins
-        (["data=csv", "recipe=rnn_m3"], 12),  # RNN("rnn_m3") on a panel of your own: monthly's
+        (["data.group=monthly"], 12, "none"),
+        (["data.group=quarterly"], 36, "none"),
+        (["data.group=yearly"], 6, "drift"),
+        (["data.group=other"], 36, "none"),
+        (["data.group=yearly", "trainer.max_epochs=9", "model.baseline=none"], 9, "none"),
+        (["data=csv", "recipe=rnn_m3"], 12, "none"),  # RNN("rnn_m3") on your panel: monthly's
     ],
-)
+)  # the command line still wins (yearly's row with 9 epochs)
 def test_the_m3_recipe_trains_each_group_its_own_epochs_on_the_whole_training_part(
-    config, overrides, epochs
+    config, overrides, epochs, baseline
 ):
     cfg = config("model=rnn", *overrides)
     assert cfg.trainer.max_epochs == epochs and cfg.data.final_fit is True
+    assert cfg.model.baseline == baseline  # yearly's own: the Theta method's drift
     assert cfg.task.loss == "mase"  # every group: the loss weighs what MASE weighs
     assert cfg.data.recent_horizons == 4  # every group: each series' last four horizons
 
