@@ -23,10 +23,11 @@ would: with data.final_fit=true on every one of them (its intervals calibrated b
 refitted network, as the test run's), with false on all but the last horizon before the
 truth (its validation part, as the test run holds out its training part's last horizon);
 it never sees the truth. `--windows W` scores W such folds,
-fold k (k = 0 .. W-1) ending k horizons before the training part's end (each with its own
-RNN trained on what precedes its truth), and gives each figure's mean over them: one
-horizon of values is a small sample for one series. Fold 0 scores every series, a later
-fold those with two horizons of history before its truth (or as much as fold 0's shortest,
+fold k (k = 1 .. W, as printed) ending k - 1 horizons before the training part's end (each
+with its own RNN trained on what precedes its truth), and gives each figure's mean over
+them: one horizon of values is a small sample for one series. Fold 1 scores every series,
+a later fold those with two horizons of history before its truth (or as much as fold 1's
+shortest,
 if less: M3 yearly's shortest series have room for one fold, so its later folds score fewer
 series; each fold's RNN trains on every series with values before its truth); a fold weighs
 in the means as many series as it scores. With more than one fold, each fold's MASE is
@@ -128,17 +129,18 @@ def folds(
     history: Panel, horizon: int, part: str, windows: int, final_fit: bool = True
 ) -> list[Fold]:
     """The test part: one fold, the whole training part as history. The validation part:
-    `windows` folds, fold k (k = 0, 1, ...) each series' training part less its last k
-    horizons; the fold's last horizon is the truth, the methods forecast from what precedes
-    it, and the RNN's run gets what precedes it as its whole panel, so it trains as the
-    test run would with the config's own `data.final_fit` (true: on every value, its
-    intervals calibrated by a refitted network; false: on all but the last horizon before
-    the truth, its validation part) and never sees the truth.
-    Fold 0 scores every series; a later fold the series with at least two horizons of history
-    before its truth, or as much as the shortest has in fold 0 if that is less (M3 yearly's
-    shortest series have room for one fold), so no fold asks a method to forecast from less
-    than the first one does; its RNN trains on every series with values before the truth
-    (with `final_fit` false, more than a horizon of them: its validation part)."""
+    `windows` folds, the k-th (k = 1, 2, ...; the list's k - 1) each series' training part
+    less its last k - 1 horizons; the fold's last horizon is the truth, the methods
+    forecast from what precedes it, and the RNN's run gets what precedes it as its whole
+    panel, so it trains as the test run would with the config's own `data.final_fit`
+    (true: on every value, its intervals calibrated by a refitted network; false: on all
+    but the last horizon before the truth, its validation part) and never sees the truth.
+    The first scores every series; a later fold the series with at least two horizons of
+    history before its truth, or as much as the shortest has in the first if that is less
+    (M3 yearly's shortest series have room for one fold), so no fold asks a method to
+    forecast from less than the first one does; its RNN trains on every series with values
+    before the truth (with `final_fit` false, more than a horizon of them: its validation
+    part)."""
     if part == "test":
         return [Fold(None, history, None)]
     shortest = int(history.lengths.min()) - horizon
@@ -151,7 +153,7 @@ def folds(
         cut = history.select(history.lengths > (k + 1) * horizon)
         cut = cut.split_last(k * horizon)[0] if k else cut
         trained, truth = cut.split_last(horizon)
-        scored = trained.lengths >= least  # fold 0: every series
+        scored = trained.lengths >= least  # the first fold: every series
         if not scored.any():
             raise SystemExit(
                 f"--windows {windows}: fold {k + 1}: no series is long enough; ask for fewer"

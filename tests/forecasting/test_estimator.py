@@ -271,14 +271,17 @@ def test_the_shipped_forecaster_refuses_what_it_cannot_serve(tmp_path):
 
 def test_a_refit_network_is_built_like_the_trained_one_linear_part_included(tmp_path):
     """`RNN.like` (what `cross_validation(refit=True)` retrains from a checkpoint or weights)
-    keeps the network's shape, the linear part of the single-series recipe included."""
+    keeps the network's shape, the linear part of the single-series recipe and the M3
+    yearly network's drift included."""
     arguments = {"cell": "lstm", "hidden_size": 8, "recurrent_length": 4, "linear": True}
+    arguments |= {"baseline": "drift"}
     rnn = RNN.like(arguments | {"input_length": 24, "horizon": 6})
     cfg = rnn.config(horizon=6, season_length=12, levels=[], output_dir=tmp_path / "run")
     model = cfg.model
     assert (model.cell, model.hidden_size, model.recurrent_length, model.linear) == (
         "lstm", 8, 4, True,
     )  # fmt: skip
+    assert model.baseline == "drift"
     assert cfg.data.input_length == 24
     single = RNN("rnn_single_series").config(6, 12, [], tmp_path / "single")
     panel = RNN().config(6, 12, [], tmp_path / "panel")

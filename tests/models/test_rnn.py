@@ -105,6 +105,10 @@ def test_the_drift_baseline_starts_at_the_level_plus_half_the_windows_slope():
     level = line[0, -4:].mean()  # at step 9.5; the forecast steps are 12, 13, 14
     expected = level + torch.tensor([2.5, 3.5, 4.5])
     torch.testing.assert_close(network(line)[0], expected, rtol=0, atol=1e-4)
+    padded = line.clone()  # a shorter series: its first four values padding, junk in them
+    padded[0, :4] = torch.tensor([1e3, -7.0, 0.0, 55.0])
+    mask = torch.arange(12).unsqueeze(0) >= 4
+    torch.testing.assert_close(network(padded, mask)[0], expected, rtol=0, atol=1e-4)
     growth = torch.exp(0.1 * torch.arange(12.0)).unsqueeze(0)  # as a config builds it:
     network = zoo.models.create_model(
         "rnn", horizon=3, input_length=12, baseline="drift", hidden_size=4

@@ -117,12 +117,9 @@ def test_a_network_trained_on_every_value_calibrates_on_its_shortest_series_too(
     assert intervals is not None and intervals.calibration_size == 24 * 3
 
 
-@pytest.mark.parametrize(
-    "overrides, validation",
-    [(["test_checkpoint=last"], 10), (["test_checkpoint=last", "data.final_fit=true"], 0)],
-)
+@pytest.mark.parametrize("final_fit", [False, True])
 def test_the_calibrating_refit_trains_on_nothing_from_its_first_window_on(
-    config, monkeypatch, overrides, validation
+    config, monkeypatch, final_fit
 ):
     """The refit that calibrates one series' intervals is given the values before its first
     rolling window only (no leakage): it trains on all of them (`data.final_fit=true`), or
@@ -144,14 +141,15 @@ def test_the_calibrating_refit_trains_on_nothing_from_its_first_window_on(
     monkeypatch.setattr(training, "calibrate", spy_calibrate)
     cfg = config(
         "model=rnn", "data=sine", "model.hidden_size=8", "model.ensemble_size=1",
-        "trainer.max_epochs=1", "logger=none", "test=false", *overrides,
+        "trainer.max_epochs=1", "logger=none", "test=false", "test_checkpoint=last",
+        f"data.final_fit={str(final_fit).lower()}",
     )  # fmt: skip
     assert zoo.train(cfg).task.intervals.calibration_size == 50
     history, k, refit_panel = seen["history"], seen["k"], seen["panel"]
     first_window = int(history.lengths[0]) - (10 + k - 1)  # the first calibration cutoff
     assert (k, int(refit_panel.lengths[0])) == (50, first_window)
     assert torch.equal(refit_panel.values, history.values[:first_window])
-    assert seen["final_fit"] == (validation == 0)
+    assert seen["final_fit"] is final_fit  # False: its last horizon is its validation part
 
 
 def test_a_single_series_gets_intervals_from_rolling_windows_in_every_checkpoint(config):

@@ -95,8 +95,12 @@ class RNN:
         num_layers: recurrent layers.
         dropout: dropout between recurrent layers.
         ensemble_size: networks trained side by side (the forecast is their median).
-        recurrent_length: the last values of each window the cell reads (`"all"`: the
-            whole window; the scale and season still come from the whole window).
+        recurrent_length: the last values of each window the cell reads, at most
+            `input_length` (`"all"`: the whole window; the scale and season still come from
+            the whole window).
+        baseline: what the network corrects: `"none"` (each window's level), `"last"`,
+            `"seasonal"` or `"drift"` (the level plus half the window's slope a step:
+            `zoo.models.GlobalRNN`'s `baseline`; `"rnn_m3"` on M3 yearly: drift).
         linear: add a linear autoregression on each window's scaled values to each
             network's forecast (LSTNet's highway: `zoo.models.GlobalRNN`'s `linear`).
         input_length: values each forecast reads (None: the data decides).
@@ -128,6 +132,7 @@ class RNN:
         "dropout": "model.dropout",
         "ensemble_size": "model.ensemble_size",
         "recurrent_length": "model.recurrent_length",
+        "baseline": "model.baseline",
         "linear": "model.linear",
         "input_length": "data.input_length",
         "loss": "task.loss",
@@ -148,6 +153,7 @@ class RNN:
         "dropout",
         "ensemble_size",
         "recurrent_length",
+        "baseline",
         "linear",
     )
 
@@ -161,6 +167,7 @@ class RNN:
         dropout: float | None = None,
         ensemble_size: int | None = None,
         recurrent_length: int | Literal["all"] | None = None,
+        baseline: Literal["none", "last", "seasonal", "drift"] | None = None,
         linear: bool | None = None,
         input_length: int | None = None,
         loss: str | None = None,
@@ -178,7 +185,7 @@ class RNN:
         self.recipe = recipe
         self.cell, self.hidden_size, self.num_layers = cell, hidden_size, num_layers
         self.dropout, self.ensemble_size, self.input_length = dropout, ensemble_size, input_length
-        self.recurrent_length, self.linear = recurrent_length, linear
+        self.recurrent_length, self.baseline, self.linear = recurrent_length, baseline, linear
         self.loss, self.lr, self.max_epochs = loss, lr, max_epochs
         self.epoch_windows, self.batch_size, self.precision = epoch_windows, batch_size, precision
         self.recent_horizons = recent_horizons

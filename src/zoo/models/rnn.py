@@ -217,8 +217,9 @@ class GlobalRNN(nn.Module):
         "forking sequences" (Wen et al., 2017). Everything an origin's forecast uses is
         known at that origin: the window is scaled and its season estimated from the first
         `input_length` values (known at every origin), and each origin's forecast is a
-        correction to its own level (the mean of its last season), as the forecast of a
-        window of `input_length` values is. With `origins=1` this is `scaled_forward`.
+        correction to its own level (the mean of its last season; with the drift baseline,
+        plus half its own window's slope a step), as the forecast of a window of
+        `input_length` values is. With `origins=1` this is `scaled_forward`.
 
         Args:
             x: (B, input_length + origins - 1) raw values, latest last.
