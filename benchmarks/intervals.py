@@ -94,9 +94,10 @@ def rolling_series(args) -> None:
     for name in args.series.split(","):
         df, data = statsmodels_series(name)
         H, m = data["horizon"], data["season_length"]
+        scored = H + args.windows - 1  # the values the windows forecast
         if args.part == "validation":  # the test windows' values are never read
-            df = df.iloc[: len(df) - (H + args.windows - 1)]
-        fitted = df.iloc[: len(df) - (H + args.windows - 1)]
+            df = df.iloc[: len(df) - scored]
+        fitted = df.iloc[: len(df) - scored]
         rnn = RNN("rnn_single_series", input_length=data["input_length"], seed=args.seed)
         start = time.perf_counter()
         fc = Forecaster([rnn], h=H, season_length=m).fit(fitted)

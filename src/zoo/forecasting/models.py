@@ -219,10 +219,7 @@ class RNN:
             raise ConfigError(f"RNN recipe must be one of {RECIPES}, not {self.recipe!r}")
         cfg = compose_config(CONF_DIR, ["model=rnn", "data=csv", f"recipe={self.recipe}"])
         values = {key: getattr(self, name) for name, key in self.SETTINGS.items()}
-        unlimited = {
-            self.SETTINGS[name] for name in self.LIMITS if getattr(self, name) == self.NO_LIMIT
-        }
-        values |= dict.fromkeys(unlimited)
+        limits = {self.SETTINGS[name] for name in self.LIMITS}
         values |= {
             "data.horizon": horizon,
             "data.season_length": season_length,
@@ -235,8 +232,11 @@ class RNN:
         if self.output_dir is None:
             values["logger"] = None  # nothing is kept, so no TensorBoard files either
         for key, value in values.items():
-            if value is not None or key == "logger" or key in unlimited:
-                OmegaConf.update(cfg, key, value, merge=False)
+            if key in limits and value == self.NO_LIMIT:
+                value = None  # no limit: the config's None
+            elif value is None and key != "logger":
+                continue  # the recipe's value stays
+            OmegaConf.update(cfg, key, value, merge=False)
         return cfg
 
     def fit(self, panel: Panel, horizon: int, season_length: int, levels) -> TrainedNetwork:

@@ -243,14 +243,14 @@ class GlobalRNN(nn.Module):
                 z, season = deseasonalize(z, mask, m, H, known=L)
                 # (B, origins, H): the season over each origin's horizon
                 season_out = origin_windows(season, H, origins)
-            # each origin's window of L values
-            z_windows = origin_windows(z, L, origins)
+            # each origin's window of L values, and which of them are observed
+            z_windows, mask_windows = (origin_windows(t, L, origins) for t in (z, mask))
             if self.baseline_kind in ("none", "drift"):  # each origin's own level, in
                 # origin 0's scale
                 if origins == 1:
                     anchor = torch.zeros_like(level).unsqueeze(-1)
                 else:
-                    x_windows, mask_windows = (origin_windows(t, L, origins) for t in (x, mask))
+                    x_windows = origin_windows(x, L, origins)
                     levels, _ = self.window_scale(
                         x_windows.reshape(-1, L), mask_windows.reshape(-1, L)
                     )
@@ -258,12 +258,11 @@ class GlobalRNN(nn.Module):
                     anchor = anchor.unsqueeze(-1)  # (B, origins, 1)
                 if self.baseline_kind == "drift":  # steps from the last season's middle,
                     # where its mean, the level, lies
-                    slope = window_slope(z_windows, origin_windows(mask, L, origins))
+                    slope = window_slope(z_windows, mask_windows)
                     steps = torch.arange(1, H + 1, device=z.device, dtype=z.dtype) + (m - 1) / 2
                     anchor = anchor + 0.5 * slope.unsqueeze(-1) * steps  # (B, origins, H)
             else:
                 lag = m if self.baseline_kind == "seasonal" else 1
-                mask_windows = origin_windows(mask, L, origins)
                 anchor = seasonal_naive(
                     z_windows.reshape(-1, L), mask_windows.reshape(-1, L), H, lag
                 ).view(-1, origins, H)
