@@ -32,7 +32,9 @@ if less: M3 yearly's shortest series have room for one fold, so its later folds 
 series; each fold's RNN trains on every series with values before its truth); a fold weighs
 in the means as many series as it scores. With more than one fold, each fold's MASE is
 printed too (the RNN's the mean over seeds): a mean over folds can hide folds that
-disagree.
+disagree. Every fold (and the test part) also gives, series by series, on how many series
+the RNN's MASE (its seeds' mean) is below the better of Theta and AutoETS in that fold, and
+the median difference: a panel's mean can rest on a few series' large errors.
 --part test (the final scoring): the history is the whole training part and the truth the
 official test part, read once, here, after all training is done.
 """
@@ -54,7 +56,7 @@ from zoo.forecasting import Forecaster
 from zoo.timeseries.baselines import statistical_forecasts
 from zoo.timeseries.intervals import coverage_and_width
 from zoo.timeseries.methods import SeasonalNaiveMethod, forecast_panel, hybrid
-from zoo.timeseries.metrics import panel_means, seasonal_naive_scale
+from zoo.timeseries.metrics import mase, panel_means, seasonal_naive_scale
 from zoo.timeseries.panel import Panel
 
 LEVELS = (80, 95)
@@ -222,6 +224,13 @@ def run_data(
             rnn_mase = np.mean([seed_folds[-1]["mase"] for seed_folds in per_seed])
             shown = ", ".join(f"{m} {r[-1]['mase']:.3f}" for m, r in rows.items())
             print(f"  {name}{fold_named}: MASE {shown}, zoo RNN {rnn_mase:.3f}", flush=True)
+        statistical = {m: rows[m][-1]["mase"] for m in ("Theta", "AutoETS")}
+        best = min(statistical, key=statistical.get)
+        print(
+            f"  {name}{fold_named}: "
+            + series_against(runs, baselines[best][0], truth, scale, best),
+            flush=True,
+        )
 
     table = [
         {"data": name, "method": method, "train_s": 0.0} | mean_over(fold_rows, sizes)
@@ -242,6 +251,18 @@ def run_data(
         | mean_and_spread([mean_over(seed_folds, sizes) for seed_folds in per_seed_hybrid])
     )
     return table
+
+
+def series_against(runs: list[dict], other, truth, scale, other_name: str) -> str:
+    """Series by series: on how many the RNN's MASE (its seeds' mean) is below `other`'s,
+    and the median difference; a panel's mean MASE can rest on a few series' large errors."""
+    rnn = torch.stack([mase(torch.as_tensor(run["forecast"]), truth, scale) for run in runs])
+    gap = rnn.mean(0) - mase(torch.as_tensor(other), truth, scale)
+    gap = gap[gap.isfinite()]
+    return (
+        f"zoo RNN's MASE below {other_name}'s on {int((gap < 0).sum())} of {len(gap)} series, "
+        f"median difference {gap.median().item():+.3f}"
+    )
 
 
 def mean_over(rows: list[dict], sizes: list[int]) -> dict[str, float]:

@@ -1,28 +1,42 @@
-"""zoo's RNN beside neuralforecast's NHITS and GRU and zoo's Theta on M3 monthly, in one run.
+"""zoo's RNN beside neuralforecast's NHITS and GRU, Theta and AutoETS on an M3 group, in one run.
 
     pip install -e ".[bench]"       (neuralforecast; it brings Ray, so it is not in [dev])
-    python benchmarks/peers.py [--models rnn,NHITS,GRU,Theta] [--precision 32-true]
+    python benchmarks/peers.py [--group monthly|quarterly|yearly|other]
+                               [--part test|validation [--windows W]]
+                               [--models rnn,NHITS,GRU,Theta] [--precision 32-true]
                                [name=value ...]   (zoo's RNN only, e.g. hidden_size=64)
 
-Every model trains on the official training parts of the 1,428 M3 monthly series (a
-DataFrame with integer times, as M3 has) and forecasts 18 months; each is scored on the
-test parts by the same code (zoo.timeseries.metrics.panel_means: sMAPE, and MASE scaled
-by each series' seasonal-naive error in its training part). Training seconds are the
-fit's wall clock in this process (Theta's: fitting and forecasting, which it does at once).
+Every model trains on the official training parts of the group's series (M3 monthly,
+the default: 1,428 series; a DataFrame with integer times, as M3 has) and forecasts the
+group's horizon (monthly 18, quarterly and other 8, yearly 6); each is scored on the test
+parts by the same code (zoo.timeseries.metrics.panel_means: sMAPE, and MASE scaled by each
+series' seasonal-naive error in its training part). Training seconds are the fit's wall
+clock in this process (Theta's and AutoETS's: fitting and forecasting, which they do at
+once).
+
+`--part validation --windows W` (the test parts never read): the folds of
+`benchmarks/forecast.py` (see there), fold k each series' training part less its last
+k - 1 horizons, its last horizon the truth; every model trains on what precedes the truth
+and is scored on the fold's series, fold by fold, then the mean over folds (each fold
+weighing the series it scores). The peers' figures on the same folds as zoo's.
 
 - zoo's RNN: `Forecaster([RNN("rnn_m3")], levels=())`, the M3 recipe (`zoo train
-  model=rnn`, recipe/rnn_m3.yaml) on a frame, in `--precision` (default float32, the CPU
-  path most users have), point forecasts only, as the peers give: one network, trained on
-  every value. `rnn+intervals` is the same with the Forecaster's default levels (80, 95),
-  whose conformal intervals are calibrated by a second network trained first on each
-  series but its last windows (zoo.runs.training.calibrate_by_refit): the time a user of
-  the default pays. `name=value` arguments set the RNN's other parameters.
-- NHITS and GRU (neuralforecast): input 36, 1000 steps, robust scaler, seed 0, the rest
-  their defaults (float32).
-- Theta (statsforecast, through zoo's baselines): fitted per series, no training.
+  model=rnn data=m3 data.group=G`, recipe/rnn_m3.yaml) on a frame, the group's own
+  epochs and baseline included (read from the recipe), in `--precision` (default float32,
+  the CPU path most users have), point forecasts only, as the peers give: one network,
+  trained on every value. `rnn+intervals` is the same with the Forecaster's default
+  levels (80, 95), whose conformal intervals are calibrated by a second network trained
+  first on each series but its last windows (zoo.runs.training.calibrate_by_refit): the
+  time a user of the default pays. `name=value` arguments set the RNN's other parameters.
+- NHITS and GRU (neuralforecast): input twice the horizon (monthly 36), 1000 steps, robust
+  scaler, seed 0, the rest their defaults (float32); not tuned on any group. Where a
+  series is shorter than the input (yearly's validation folds), their windows are padded
+  at the start (`start_padding_enabled`), which neuralforecast otherwise refuses.
+- Theta and AutoETS (statsforecast, through zoo's Forecaster): fitted per series, no
+  training. AutoETS is not in the default `--models` on monthly (about a minute there).
 
-This reads the test parts: the settings of every model were fixed before (zoo's on M3
-monthly's validation part, docs/m3.md; the peers' are their defaults).
+`--part test` reads the test parts: the settings of every model were fixed before (zoo's
+on each group's validation part, docs/m3.md; the peers' are their defaults).
 """
 
 import argparse
@@ -31,28 +45,39 @@ import os
 import time
 import warnings
 
+import numpy as np
 import torch
 import yaml
+from forecast import folds  # benchmarks/ is the script's folder, so it is on sys.path
 
-from zoo.forecasting import RNN, Forecaster, Theta
+from zoo.configs import CONF_DIR, compose_config
+from zoo.forecasting import RNN, AutoETS, Forecaster, Theta
 from zoo.timeseries import m3_panel
 from zoo.timeseries.metrics import panel_means, seasonal_naive_scale
+from zoo.timeseries.sources import M3_GROUPS
 
-HORIZON, SEASON = 18, 12
+
+def group_settings(group: str) -> dict:
+    """The M3 recipe's own settings for `group` (its epochs and baseline), as `zoo train
+    model=rnn data=m3 data.group=G` resolves them: RNN("rnn_m3") on a frame knows no group."""
+    cfg = compose_config(CONF_DIR, ["model=rnn", "data=m3", f"data.group={group}"])
+    return {"max_epochs": cfg.trainer.max_epochs, "baseline": cfg.model.baseline}
 
 
-def in_order(forecasts, frame, column: str):
-    """The forecasts of `column`, series in the frame's order, each series' times in order."""
+def in_order(forecasts, ids, column: str):
+    """The forecasts of `column` for the series `ids`, in that order, each one's times in order."""
     forecasts = forecasts.sort_values(["unique_id", "ds"]).set_index("unique_id")
-    return forecasts.loc[frame["unique_id"].unique(), column].to_numpy()
+    return forecasts.loc[list(ids), column].to_numpy()
 
 
 def zoo_rnn(levels: tuple):
-    def run(frame, precision: str, settings: dict):
+    def run(frame, ids, group: str, precision: str, settings: dict):
+        horizon, season = M3_GROUPS[group]
+        settings = group_settings(group) | settings
         forecaster = Forecaster(
             [RNN("rnn_m3", precision=precision, seed=0, **settings)],
-            h=HORIZON,
-            season_length=SEASON,
+            h=horizon,
+            season_length=season,
             levels=levels,
         )
         start = time.perf_counter()
@@ -63,26 +88,34 @@ def zoo_rnn(levels: tuple):
             " s of it Lightning's fit of the network that forecasts",
             flush=True,
         )
-        return seconds, in_order(forecaster.predict(), frame, "rnn")
+        return seconds, in_order(forecaster.predict(), ids, "rnn")
 
     return run
 
 
-def zoo_theta(frame, precision: str, settings: dict):
-    start = time.perf_counter()  # Theta fits each series when it forecasts: both timed
-    forecasts = Forecaster([Theta()], h=HORIZON, season_length=SEASON).fit(frame).predict()
-    return time.perf_counter() - start, in_order(forecasts, frame, "Theta")
+def statistical(model):
+    def run(frame, ids, group: str, precision: str, settings: dict):
+        horizon, season = M3_GROUPS[group]
+        start = time.perf_counter()  # fitted per series when it forecasts: both timed
+        forecaster = Forecaster([model()], h=horizon, season_length=season)
+        forecasts = forecaster.fit(frame).predict()
+        return time.perf_counter() - start, in_order(forecasts, ids, model.__name__)
+
+    return run
 
 
 def neuralforecast_model(name: str):
-    def run(frame, precision: str, settings: dict):
+    def run(frame, ids, group: str, precision: str, settings: dict):
+        horizon = M3_GROUPS[group][0]
+        shortest = int(frame.groupby("unique_id").size().min())
         os.environ.setdefault("NIXTLA_ID_AS_COL", "1")
         logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
         from neuralforecast import NeuralForecast, models
 
         model = getattr(models, name)(
-            h=HORIZON,
-            input_size=2 * HORIZON,
+            h=horizon,
+            input_size=2 * horizon,
+            start_padding_enabled=shortest < 2 * horizon,  # refused otherwise
             max_steps=1000,
             scaler_type="robust",
             random_seed=0,
@@ -94,7 +127,7 @@ def neuralforecast_model(name: str):
         start = time.perf_counter()
         peers.fit(frame)
         seconds = time.perf_counter() - start
-        return seconds, in_order(peers.predict(), frame, name)
+        return seconds, in_order(peers.predict(), ids, name)
 
     return run
 
@@ -104,8 +137,10 @@ MODELS = {
     "rnn+intervals": zoo_rnn(levels=(80, 95)),  # the Forecaster's default: a second network
     "NHITS": neuralforecast_model("NHITS"),
     "GRU": neuralforecast_model("GRU"),
-    "Theta": zoo_theta,
+    "Theta": statistical(Theta),
+    "AutoETS": statistical(AutoETS),
 }
+DEFAULT_MODELS = "rnn,rnn+intervals,NHITS,GRU,Theta"  # AutoETS: a minute on monthly
 
 
 def main() -> None:
@@ -113,9 +148,20 @@ def main() -> None:
         description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("settings", nargs="*", help="zoo's RNN's parameters: name=value")
-    parser.add_argument("--models", default=",".join(MODELS), help="comma-separated")
+    parser.add_argument("--group", choices=list(M3_GROUPS), default="monthly", help="M3 group")
+    parser.add_argument(
+        "--models", default=DEFAULT_MODELS, help=f"comma-separated, of {','.join(MODELS)}"
+    )
     parser.add_argument("--precision", default="32-true", help="zoo's RNN (default float32)")
+    parser.add_argument("--part", choices=["validation", "test"], default="test")
+    parser.add_argument(
+        "--windows", type=int, default=1, help="--part validation: folds (default: 1)"
+    )
     args = parser.parse_args()
+    if args.windows < 1 or (args.windows > 1 and args.part != "validation"):
+        parser.error(
+            "--windows takes a positive count, and more than one only with --part validation"
+        )
     pairs = [item.split("=", 1) for item in args.settings]
     if any(len(pair) != 2 for pair in pairs):
         parser.error("RNN settings are name=value, e.g. hidden_size=64")
@@ -131,30 +177,47 @@ def main() -> None:
             parser.error('neuralforecast is not installed: pip install -e ".[bench]"')
     warnings.filterwarnings("ignore")
 
-    train, test = m3_panel("monthly", "train"), m3_panel("monthly", "test")
-    frame = train.to_frame()
-    truth = test.values.view(len(test), HORIZON)  # each test part is the horizon
-    scale = seasonal_naive_scale(train.values, train.indptr, SEASON)
-
-    rows = []
-    for name in chosen:
-        seconds, values = MODELS[name](frame, args.precision, settings)
-        forecast = torch.as_tensor(values, dtype=torch.float32).view(len(train), HORIZON)
-        figures = panel_means(forecast, truth, scale)
-        rows.append((name, seconds, figures["smape"], figures["mase"]))
-        print(
-            f"{name}: {seconds:.1f} s, sMAPE {figures['smape']:.2f}, MASE {figures['mase']:.3f}",
-            flush=True,
-        )
+    group = args.group
+    horizon, season = M3_GROUPS[group]
+    train = m3_panel(group, "train")
+    fold_list = folds(train, horizon, args.part, args.windows)
+    per_fold, sizes = {name: [] for name in chosen}, []
+    for number, fold in enumerate(fold_list):
+        trained = train if fold.train is None else fold.train
+        # a later fold's longer cut leaves some series one value, which a frame may not
+        # hold (zoo's DataError); none of them is scored, and none gives a training window
+        trained = trained.select(trained.lengths > 1)
+        history = fold.history
+        truth_panel = m3_panel(group, "test") if fold.truth is None else fold.truth
+        truth = truth_panel.values.view(len(truth_panel), horizon)  # each is the horizon
+        scale = seasonal_naive_scale(history.values, history.indptr, season)
+        named = f"fold {number + 1}/{len(fold_list)}, " if args.part == "validation" else ""
+        sizes.append(len(history))
+        for name in chosen:
+            run = MODELS[name]
+            seconds, values = run(trained.to_frame(), history.ids, group, args.precision, settings)
+            forecast = torch.as_tensor(values, dtype=torch.float32).view(len(history), horizon)
+            figures = panel_means(forecast, truth, scale)
+            per_fold[name].append((seconds, figures["smape"], figures["mase"]))
+            print(
+                f"{named}{name}: {seconds:.1f} s, sMAPE {figures['smape']:.2f}, "
+                f"MASE {figures['mase']:.3f} ({len(history)} series)",
+                flush=True,
+            )
+    part = "test parts" if args.part == "test" else f"validation part, {len(fold_list)} folds"
     print(
-        f"\nM3 monthly test parts, {len(train)} series, horizon {HORIZON}; "
+        f"\nM3 {group} {part}, {len(train)} series, horizon {horizon}; "
         f"{torch.get_num_threads()} threads; zoo's RNN in {args.precision}"
         + (f" with {' '.join(args.settings)}" if args.settings else "")
     )
-    print("| model | training s | sMAPE | MASE |\n|---|---|---|---|")
-    for name, seconds, smape, mase in rows:
+    heading = "training s" if args.part == "test" else "training s (fold mean)"
+    print(f"| model | {heading} | sMAPE | MASE |\n|---|---|---|---|")
+    times = {}
+    for name, rows in per_fold.items():
+        seconds = float(np.mean([row[0] for row in rows]))
+        smape, mase = (float(np.average([row[i] for row in rows], weights=sizes)) for i in (1, 2))
+        times[name] = seconds
         print(f"| {name} | {seconds:.1f} | {smape:.2f} | {mase:.3f} |")
-    times = dict((name, seconds) for name, seconds, *_ in rows)
     for rnn in ("rnn", "rnn+intervals"):
         if rnn in times and "NHITS" in times:
             print(f"ratio, zoo's {rnn} / NHITS training seconds: {times[rnn] / times['NHITS']:.2f}")
