@@ -2,8 +2,9 @@
 
     pip install -e ".[bench]"       (neuralforecast; it brings Ray, so it is not in [dev])
     python benchmarks/peers.py [--group monthly|quarterly|yearly|other]
-                               [--part test|validation [--windows W]]
-                               [--models rnn,NHITS,GRU,Theta] [--precision 32-true]
+                               [--part test|validation [--windows W]] [--pad]
+                               [--models rnn,rnn+intervals,NHITS,GRU,Theta,AutoETS]
+                               [--precision 32-true]
                                [name=value ...]   (zoo's RNN only, e.g. hidden_size=64)
 
 Every model trains on the official training parts of the group's series (M3 monthly,
@@ -18,7 +19,10 @@ once).
 `benchmarks/forecast.py` (see there), fold k each series' training part less its last
 k - 1 horizons, its last horizon the truth; every model trains on what precedes the truth
 and is scored on the fold's series, fold by fold, then the mean over folds (each fold
-weighing the series it scores). The peers' figures on the same folds as zoo's.
+weighing the series it scores). The peers' figures on the same folds as zoo's. A later
+fold's cut leaves some unscored series a single value: zoo's Forecaster refuses such a
+series in a frame (zoo's models drop them: they give it no training window), while
+neuralforecast's, padded, trains on them.
 
 - zoo's RNN: `Forecaster([RNN("rnn_m3")], levels=())`, the M3 recipe (`zoo train
   model=rnn data=m3 data.group=G`, recipe/rnn_m3.yaml) on a frame, the group's own
@@ -29,14 +33,17 @@ weighing the series it scores). The peers' figures on the same folds as zoo's.
   first on each series but its last windows (zoo.runs.training.calibrate_by_refit): the
   time a user of the default pays. `name=value` arguments set the RNN's other parameters.
 - NHITS and GRU (neuralforecast): input twice the horizon (monthly 36), 1000 steps, robust
-  scaler, seed 0, the rest their defaults (float32); not tuned on any group. Where a
-  series is shorter than the input (yearly's validation folds), their windows are padded
-  at the start (`start_padding_enabled`), which neuralforecast otherwise refuses.
+  scaler, seed 0, the rest neuralforecast's defaults (float32); not tuned on any group.
+  Where a series is shorter than the input, their windows are padded at the start
+  (`start_padding_enabled`), which neuralforecast otherwise refuses: every validation fold
+  of monthly, quarterly and yearly, never a test part. Padding changes what they train on,
+  so `--pad` pads them on the test parts too, to compare a test part with the folds.
 - Theta and AutoETS (statsforecast, through zoo's Forecaster): fitted per series, no
-  training. AutoETS is not in the default `--models` on monthly (about a minute there).
+  training. AutoETS is not in the default `--models` (about a minute on monthly).
 
-`--part test` reads the test parts: the settings of every model were fixed before (zoo's
-on each group's validation part, docs/m3.md; the peers' are their defaults).
+`--part test` reads the test parts, after every model has trained: the settings of every
+model were fixed before (zoo's on each group's validation part, docs/m3.md; the peers'
+are the ones above).
 """
 
 import argparse
@@ -70,8 +77,14 @@ def in_order(forecasts, ids, column: str):
     return forecasts.loc[list(ids), column].to_numpy()
 
 
+def zoo_frame(panel):
+    """The panel as a frame zoo's Forecaster reads: series of one value left out (none is
+    scored, and none gives zoo's models a training window)."""
+    return panel.select(panel.lengths > 1).to_frame()
+
+
 def zoo_rnn(levels: tuple):
-    def run(frame, ids, group: str, precision: str, settings: dict):
+    def run(panel, ids, group: str, precision: str, settings: dict, pad: bool):
         horizon, season = M3_GROUPS[group]
         settings = group_settings(group) | settings
         forecaster = Forecaster(
@@ -80,11 +93,12 @@ def zoo_rnn(levels: tuple):
             season_length=season,
             levels=levels,
         )
+        frame = zoo_frame(panel)
         start = time.perf_counter()
         forecaster.fit(frame)
         seconds = time.perf_counter() - start
         print(
-            f"rnn: {seconds:.1f} s of fit, {forecaster.networks_['rnn'].metrics['time/fit_s']:.1f}"
+            f"  {seconds:.1f} s of fit, {forecaster.networks_['rnn'].metrics['time/fit_s']:.1f}"
             " s of it Lightning's fit of the network that forecasts",
             flush=True,
         )
@@ -94,8 +108,9 @@ def zoo_rnn(levels: tuple):
 
 
 def statistical(model):
-    def run(frame, ids, group: str, precision: str, settings: dict):
+    def run(panel, ids, group: str, precision: str, settings: dict, pad: bool):
         horizon, season = M3_GROUPS[group]
+        frame = zoo_frame(panel)
         start = time.perf_counter()  # fitted per series when it forecasts: both timed
         forecaster = Forecaster([model()], h=horizon, season_length=season)
         forecasts = forecaster.fit(frame).predict()
@@ -105,9 +120,9 @@ def statistical(model):
 
 
 def neuralforecast_model(name: str):
-    def run(frame, ids, group: str, precision: str, settings: dict):
+    def run(panel, ids, group: str, precision: str, settings: dict, pad: bool):
         horizon = M3_GROUPS[group][0]
-        shortest = int(frame.groupby("unique_id").size().min())
+        frame = panel.to_frame()
         os.environ.setdefault("NIXTLA_ID_AS_COL", "1")
         logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
         from neuralforecast import NeuralForecast, models
@@ -115,7 +130,8 @@ def neuralforecast_model(name: str):
         model = getattr(models, name)(
             h=horizon,
             input_size=2 * horizon,
-            start_padding_enabled=shortest < 2 * horizon,  # refused otherwise
+            # refused unpadded where a series is shorter than the input
+            start_padding_enabled=pad or bool(panel.lengths.min() < 2 * horizon),
             max_steps=1000,
             scaler_type="robust",
             random_seed=0,
@@ -157,6 +173,11 @@ def main() -> None:
     parser.add_argument(
         "--windows", type=int, default=1, help="--part validation: folds (default: 1)"
     )
+    parser.add_argument(
+        "--pad",
+        action="store_true",
+        help="NHITS and GRU pad every series' start, as they must on the validation folds",
+    )
     args = parser.parse_args()
     if args.windows < 1 or (args.windows > 1 and args.part != "validation"):
         parser.error(
@@ -184,18 +205,20 @@ def main() -> None:
     per_fold, sizes = {name: [] for name in chosen}, []
     for number, fold in enumerate(fold_list):
         trained = train if fold.train is None else fold.train
-        # a later fold's longer cut leaves some series one value, which a frame may not
-        # hold (zoo's DataError); none of them is scored, and none gives a training window
-        trained = trained.select(trained.lengths > 1)
         history = fold.history
+        named = f"fold {number + 1}/{len(fold_list)}, " if args.part == "validation" else ""
+        forecasts = {}
+        for name in chosen:
+            print(f"{named}{name}: training", flush=True)
+            forecasts[name] = MODELS[name](
+                trained, history.ids, group, args.precision, settings, args.pad
+            )
+        # the truth is read once every model has trained (the test part: here, once)
         truth_panel = m3_panel(group, "test") if fold.truth is None else fold.truth
         truth = truth_panel.values.view(len(truth_panel), horizon)  # each is the horizon
         scale = seasonal_naive_scale(history.values, history.indptr, season)
-        named = f"fold {number + 1}/{len(fold_list)}, " if args.part == "validation" else ""
         sizes.append(len(history))
-        for name in chosen:
-            run = MODELS[name]
-            seconds, values = run(trained.to_frame(), history.ids, group, args.precision, settings)
+        for name, (seconds, values) in forecasts.items():
             forecast = torch.as_tensor(values, dtype=torch.float32).view(len(history), horizon)
             figures = panel_means(forecast, truth, scale)
             per_fold[name].append((seconds, figures["smape"], figures["mase"]))
@@ -209,6 +232,7 @@ def main() -> None:
         f"\nM3 {group} {part}, {len(train)} series, horizon {horizon}; "
         f"{torch.get_num_threads()} threads; zoo's RNN in {args.precision}"
         + (f" with {' '.join(args.settings)}" if args.settings else "")
+        + ("; NHITS and GRU padded" if args.pad else "")
     )
     heading = "training s" if args.part == "test" else "training s (fold mean)"
     print(f"| model | {heading} | sMAPE | MASE |\n|---|---|---|---|")
