@@ -55,7 +55,7 @@ import warnings
 import numpy as np
 import torch
 import yaml
-from forecast import folds  # benchmarks/ is the script's folder, so it is on sys.path
+from forecast import folds, mean_over  # benchmarks/ is the script's folder: on sys.path
 
 from zoo.configs import CONF_DIR, compose_config
 from zoo.forecasting import RNN, AutoETS, Forecaster, Theta
@@ -202,7 +202,7 @@ def main() -> None:
     horizon, season = M3_GROUPS[group]
     train = m3_panel(group, "train")
     fold_list = folds(train, horizon, args.part, args.windows)
-    per_fold, sizes = {name: [] for name in chosen}, []
+    per_fold, seconds_of, sizes = {n: [] for n in chosen}, {n: [] for n in chosen}, []
     for number, fold in enumerate(fold_list):
         trained = train if fold.train is None else fold.train
         history = fold.history
@@ -221,7 +221,8 @@ def main() -> None:
         for name, (seconds, values) in forecasts.items():
             forecast = torch.as_tensor(values, dtype=torch.float32).view(len(history), horizon)
             figures = panel_means(forecast, truth, scale)
-            per_fold[name].append((seconds, figures["smape"], figures["mase"]))
+            per_fold[name].append(figures)
+            seconds_of[name].append(seconds)
             print(
                 f"{named}{name}: {seconds:.1f} s, sMAPE {figures['smape']:.2f}, "
                 f"MASE {figures['mase']:.3f} ({len(history)} series)",
@@ -237,11 +238,10 @@ def main() -> None:
     heading = "training s" if args.part == "test" else "training s (fold mean)"
     print(f"| model | {heading} | sMAPE | MASE |\n|---|---|---|---|")
     times = {}
-    for name, rows in per_fold.items():
-        seconds = float(np.mean([row[0] for row in rows]))
-        smape, mase = (float(np.average([row[i] for row in rows], weights=sizes)) for i in (1, 2))
-        times[name] = seconds
-        print(f"| {name} | {seconds:.1f} | {smape:.2f} | {mase:.3f} |")
+    for name, fold_figures in per_fold.items():
+        means = mean_over(fold_figures, sizes)  # each fold weighing the series it scores
+        times[name] = seconds = float(np.mean(seconds_of[name]))
+        print(f"| {name} | {seconds:.1f} | {means['smape']:.2f} | {means['mase']:.3f} |")
     for rnn in ("rnn", "rnn+intervals"):
         if rnn in times and "NHITS" in times:
             print(f"ratio, zoo's {rnn} / NHITS training seconds: {times[rnn] / times['NHITS']:.2f}")
